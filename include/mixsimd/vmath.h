@@ -1,0 +1,75 @@
+/* mixsimd/vmath.h — vector exp/log family from SLEEF, one wrapper per ISA.
+ *
+ * We never write our own exp/log polynomials: SLEEF's fixed-ISA entry points
+ * are called directly (no SLEEF dispatcher), so a kernel's AVX-512 variant uses
+ * SLEEF's AVX-512 code whatever the CPU the library was compiled on.
+ *
+ * Accuracy (SLEEF's documented bounds, u10 = 1.0 ULP): every function below is
+ * within 1.0 ULP of the correctly rounded result over its whole domain, and
+ * follows C99 Annex F for special values (exp(-inf) = 0, log(0) = -inf, ...).
+ *
+ * Names: mx_<fn>_f32_scalar_(float), mx_<fn>_f32x8_avx2_(__m256),
+ * mx_<fn>_f32x16_avx512_(__m512), mx_<fn>_f32x4_neon_(float32x4_t)
+ * for fn in exp, expm1, log, log1p, tanh, sin, cos.
+ *
+ * SLEEF's own header declares the vector functions only when the ISA macros are
+ * defined for the whole translation unit, which they are not here (one unit
+ * holds every ISA); so we declare the prototypes we use, each with the target
+ * attribute its vector type needs. Link with -lsleef (pkg-config sleef).
+ */
+#ifndef MIXSIMD_VMATH_H
+#define MIXSIMD_VMATH_H
+
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* X(mixsimd name, SLEEF name stem) */
+#define MX_VMATH_FUNCS_(X) \
+    X(exp, expf)           \
+    X(expm1, expm1f)       \
+    X(log, logf)           \
+    X(log1p, log1pf)       \
+    X(tanh, tanhf)         \
+    X(sin, sinf)           \
+    X(cos, cosf)
+
+#define MX_VMATH_SCALAR_(mx, sl)                                            \
+    float Sleef_##sl##_u10(float);                                          \
+    static inline float mx_##mx##_f32_scalar_(float x) { return Sleef_##sl##_u10(x); }
+MX_VMATH_FUNCS_(MX_VMATH_SCALAR_)
+#undef MX_VMATH_SCALAR_
+
+#if MX_ARCH_X86
+#define MX_VMATH_AVX2_(mx, sl)                                              \
+    MX_TARGET_AVX2 __m256 Sleef_##sl##8_u10avx2(__m256);                    \
+    MX_TARGET_AVX2 static inline __m256 mx_##mx##_f32x8_avx2_(__m256 x) {   \
+        return Sleef_##sl##8_u10avx2(x);                                    \
+    }
+#define MX_VMATH_AVX512_(mx, sl)                                            \
+    MX_TARGET_AVX512 __m512 Sleef_##sl##16_u10avx512f(__m512);              \
+    MX_TARGET_AVX512 static inline __m512 mx_##mx##_f32x16_avx512_(__m512 x) { \
+        return Sleef_##sl##16_u10avx512f(x);                                \
+    }
+MX_VMATH_FUNCS_(MX_VMATH_AVX2_)
+MX_VMATH_FUNCS_(MX_VMATH_AVX512_)
+#undef MX_VMATH_AVX2_
+#undef MX_VMATH_AVX512_
+#endif
+
+#if MX_ARCH_ARM64
+#define MX_VMATH_NEON_(mx, sl)                                                  \
+    float32x4_t Sleef_##sl##4_u10advsimd(float32x4_t);                          \
+    static inline float32x4_t mx_##mx##_f32x4_neon_(float32x4_t x) {            \
+        return Sleef_##sl##4_u10advsimd(x);                                     \
+    }
+MX_VMATH_FUNCS_(MX_VMATH_NEON_)
+#undef MX_VMATH_NEON_
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MIXSIMD_VMATH_H */
