@@ -43,16 +43,43 @@ MX_VMATH_FUNCS_(MX_VMATH_SCALAR_)
 #undef MX_VMATH_SCALAR_
 
 #if MX_ARCH_X86
+/* Clang (at least to 14) chooses how __m256/__m512 arguments are passed from
+ * the features of the whole translation unit, not of the calling function's
+ * target attribute: without -mavx2/-mavx512f it passes them on the stack, while
+ * SLEEF (built by GCC) reads them from ymm0/zmm0 (llvm-project issues 53619
+ * and 64706). There, each lane goes through SLEEF's scalar function instead:
+ * the same 1-ULP results, several times slower. Build the implementation with
+ * GCC, or give Clang the ISA for the whole unit, for full speed. */
+#if defined(__clang__) && !defined(__AVX2__)
+#define MX_VMATH_AVX2_(mx, sl)                                              \
+    MX_TARGET_AVX2 static inline __m256 mx_##mx##_f32x8_avx2_(__m256 x) {   \
+        float lanes[8];                                                     \
+        _mm256_storeu_ps(lanes, x);                                         \
+        for (int i = 0; i < 8; ++i) lanes[i] = Sleef_##sl##_u10(lanes[i]);  \
+        return _mm256_loadu_ps(lanes);                                      \
+    }
+#else
 #define MX_VMATH_AVX2_(mx, sl)                                              \
     MX_TARGET_AVX2 __m256 Sleef_##sl##8_u10avx2(__m256);                    \
     MX_TARGET_AVX2 static inline __m256 mx_##mx##_f32x8_avx2_(__m256 x) {   \
         return Sleef_##sl##8_u10avx2(x);                                    \
     }
+#endif
+#if defined(__clang__) && !defined(__AVX512F__)
+#define MX_VMATH_AVX512_(mx, sl)                                                \
+    MX_TARGET_AVX512 static inline __m512 mx_##mx##_f32x16_avx512_(__m512 x) {  \
+        float lanes[16];                                                        \
+        _mm512_storeu_ps(lanes, x);                                             \
+        for (int i = 0; i < 16; ++i) lanes[i] = Sleef_##sl##_u10(lanes[i]);     \
+        return _mm512_loadu_ps(lanes);                                          \
+    }
+#else
 #define MX_VMATH_AVX512_(mx, sl)                                            \
     MX_TARGET_AVX512 __m512 Sleef_##sl##16_u10avx512f(__m512);              \
     MX_TARGET_AVX512 static inline __m512 mx_##mx##_f32x16_avx512_(__m512 x) { \
         return Sleef_##sl##16_u10avx512f(x);                                \
     }
+#endif
 MX_VMATH_FUNCS_(MX_VMATH_AVX2_)
 MX_VMATH_FUNCS_(MX_VMATH_AVX512_)
 #undef MX_VMATH_AVX2_
