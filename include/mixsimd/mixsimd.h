@@ -1,0 +1,26 @@
+/* mixsimd.h — the whole library.
+ *
+ * Header-only, stb-style. In exactly one C file of your program:
+ *     #define MIXSIMD_IMPLEMENTATION
+ *     #include <mixsimd/mixsimd.h>
+ * and in every other file just the #include. Link with SLEEF and libm
+ * (pkg-config --libs mixsimd); add -fopenmp to the implementation file's
+ * compilation to let the kernels use threads.
+ */
+#ifndef MIXSIMD_H
+#define MIXSIMD_H
+
+#define MIXSIMD_VERSION_MAJOR 0
+#define MIXSIMD_VERSION_MINOR 1
+#define MIXSIMD_VERSION_PATCH 0
+
+#include "core.h"
+#include "vmath.h"
+#include "rng.h"
+#include "gemm.h"
+#include "gauss.h"
+#include "lse.h"
+#include "div.h"
+#include "act.h"
+
+#endif
