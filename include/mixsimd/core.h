@@ -87,7 +87,8 @@ mx_status mx_isa_active(mx_isa *out);
  * CPU lacks it. Not to be called while other threads run dispatched kernels. */
 mx_status mx_isa_force(mx_isa isa);
 /* After MX_ERR_ISA: a sentence naming the requested ISA and what the CPU has
- * (empty string when there is no problem). Static storage. */
+ * (empty string when there is no problem). Thread-local storage, valid until
+ * the same thread calls again. */
 const char *mx_isa_problem(void);
 
 /* Dispatch to name##_<isa>(args...) for the active ISA; returns MX_ERR_ISA
@@ -235,23 +236,26 @@ static mx_isa mx_best_isa_(void) {
 
 enum { MX_ISA_UNSET_ = -2, MX_ISA_INVALID_ = -1 };
 static atomic_int mx_isa_cache_ = MX_ISA_UNSET_;
-static char mx_isa_problem_[160];
 
-/* Reads MIXSIMD_ISA; the result depends only on the environment and the CPU,
- * so concurrent first callers compute and store the same value. */
-static int mx_isa_from_env_(void) {
+/* The ISA MIXSIMD_ISA asks for (the best available when unset), or
+ * MX_ISA_INVALID_ with a sentence in problem[] (when problem is not NULL).
+ * Depends only on the environment and the CPU, so concurrent first callers
+ * compute and store the same value. */
+static int mx_isa_from_env_(char *problem, size_t problem_size) {
     const char *forced = getenv("MIXSIMD_ISA");
     if (forced == NULL || forced[0] == '\0') return (int)mx_best_isa_();
     mx_isa isa;
     if (mx_isa_parse(forced, &isa) != MX_OK) {
-        snprintf(mx_isa_problem_, sizeof mx_isa_problem_,
-                 "MIXSIMD_ISA=%.40s is not one of scalar, neon, avx2, avx512", forced);
+        if (problem != NULL)
+            snprintf(problem, problem_size, "MIXSIMD_ISA=%.40s is not one of scalar, neon, avx2, avx512",
+                     forced);
         return MX_ISA_INVALID_;
     }
     if (!mx_cpu_has(isa)) {
-        snprintf(mx_isa_problem_, sizeof mx_isa_problem_,
-                 "MIXSIMD_ISA=%s is not supported by this CPU (best available: %s)",
-                 mx_isa_name(isa), mx_isa_name(mx_best_isa_()));
+        if (problem != NULL)
+            snprintf(problem, problem_size,
+                     "MIXSIMD_ISA=%s is not supported by this CPU (best available: %s)",
+                     mx_isa_name(isa), mx_isa_name(mx_best_isa_()));
         return MX_ISA_INVALID_;
     }
     return (int)isa;
@@ -260,7 +264,7 @@ static int mx_isa_from_env_(void) {
 mx_status mx_isa_active(mx_isa *out) {
     int isa = atomic_load_explicit(&mx_isa_cache_, memory_order_acquire);
     if (isa == MX_ISA_UNSET_) {
-        isa = mx_isa_from_env_();
+        isa = mx_isa_from_env_(NULL, 0);
         atomic_store_explicit(&mx_isa_cache_, isa, memory_order_release);
     }
     if (isa == MX_ISA_INVALID_) return MX_ERR_ISA;
@@ -270,14 +274,15 @@ mx_status mx_isa_active(mx_isa *out) {
 
 mx_status mx_isa_force(mx_isa isa) {
     if (!mx_cpu_has(isa)) return MX_ERR_ISA;
-    mx_isa_problem_[0] = '\0';
     atomic_store_explicit(&mx_isa_cache_, (int)isa, memory_order_release);
     return MX_OK;
 }
 
 const char *mx_isa_problem(void) {
-    mx_isa_active(NULL);
-    return mx_isa_problem_;
+    static _Thread_local char problem[160]; /* one per thread: no shared writes */
+    problem[0] = '\0';
+    if (mx_isa_active(NULL) == MX_ERR_ISA) mx_isa_from_env_(problem, sizeof problem);
+    return problem;
 }
 
 #endif /* MIXSIMD_IMPLEMENTATION */
