@@ -661,6 +661,28 @@ MX_ISA_TEST(div, js_mc_identical_is_zero) {
     free(work), free(eps), gauss_pair_free(&g);
 }
 
+/* Identical Gaussians give exactly 0 for every finite sample row the entry
+ * accepts, also |eps| > FLT_MAX / 2 (where A + 2 eps overflows while A = 0). */
+MX_ISA_TEST(div, js_mc_identical_huge_eps_is_zero) {
+    mx_test_rng r = mx_test_rng_seed(56);
+    const size_t n = 3, d = 37, s = 4;
+    gauss_pair g = gauss_pair_new(n, d, 0);
+    gauss_pair_fill(&r, &g, 10.0, -5.0, 5.0);
+    for (size_t i = 0; i < n; ++i) {
+        memcpy(g.m2 + i * g.ld2, g.m1 + i * g.ld1, d * sizeof(float));
+        memcpy(g.lv2 + i * g.ld2, g.lv1 + i * g.ld1, d * sizeof(float));
+    }
+    float *eps = normals(&r, s, d, d), js[3], se[3];
+    for (size_t k = 0; k < s; ++k) eps[k * d + (5 * k) % d] = k % 2 ? -FLT_MAX : 3e38f;
+    size_t ws = mx_js_diag_gauss_rows_f32_workspace_size(d);
+    void *work = mx_test_alloc(ws);
+    cr_assert_eq(mx_isa_force(isa), MX_OK);
+    cr_assert_eq(mx_js_diag_gauss_rows_f32(g.m1, g.lv1, g.ld1, g.m2, g.lv2, g.ld2, n, d, eps, d, s, js, se,
+                                           work, ws), MX_OK, "finite eps is in the domain");
+    for (size_t i = 0; i < n; ++i) cr_assert(js[i] == 0.0f && se[i] == 0.0f, "row %zu: %g +- %g", i, js[i], se[i]);
+    free(work), free(eps), gauss_pair_free(&g);
+}
+
 /* D = 1: the estimate is within 5 standard errors of the quadrature value. */
 MX_ISA_TEST(div, js_mc_matches_quadrature) {
     static const float cases[][4] = {{0, 0, 1, 0.5f}, {0, -1, 0.3f, 1}, {-2, 0.5f, 3, -0.5f}, {0, 0, 0.05f, 0}};

@@ -642,8 +642,9 @@ static void mx_js_mc_sample_scalar_(const mx_js_mc_ws_ *ws, const float *eps, si
     float acc_p = 0.0f, acc_q = 0.0f;
     for (size_t j = 0; j < d; ++j) {
         float ap = fmaf(ws->h1[j], eps[j], ws->t1[j]), aq = fmaf(ws->h2[j], eps[j], ws->t2[j]);
-        acc_p = fmaf(ap, fmaf(2.0f, eps[j], ap), acc_p);
-        acc_q = fmaf(aq, fmaf(2.0f, eps[j], aq), acc_q);
+        /* A = 0 adds A B = 0 exactly, even where B = A + 2 eps overflows (no 0 * inf) */
+        if (ap != 0.0f) acc_p = fmaf(ap, fmaf(2.0f, eps[j], ap), acc_p);
+        if (aq != 0.0f) acc_q = fmaf(aq, fmaf(2.0f, eps[j], aq), acc_q);
     }
     *sab_p = acc_p, *sab_q = acc_q;
 }
@@ -890,14 +891,15 @@ MX_TARGET_AVX2 static void mx_js_mc_prepare_avx2_(const mx_js_mc_ws_ *ws, const 
 
 MX_TARGET_AVX2 static void mx_js_mc_sample_avx2_(const mx_js_mc_ws_ *ws, const float *eps, size_t d,
                                                  float *sab_p, float *sab_q) {
-    const __m256 two = _mm256_set1_ps(2.0f);
+    const __m256 two = _mm256_set1_ps(2.0f), zero = _mm256_setzero_ps();
     __m256 acc_p = _mm256_setzero_ps(), acc_q = _mm256_setzero_ps();
     for (size_t j = 0; j < d; j += 8) {
         __m256 x = j + 8 <= d ? _mm256_loadu_ps(eps + j) : mx_div_load_tail_avx2_(eps + j, d - j);
         __m256 ap = _mm256_fmadd_ps(_mm256_load_ps(ws->h1 + j), x, _mm256_load_ps(ws->t1 + j));
         __m256 aq = _mm256_fmadd_ps(_mm256_load_ps(ws->h2 + j), x, _mm256_load_ps(ws->t2 + j));
-        acc_p = _mm256_fmadd_ps(ap, _mm256_fmadd_ps(two, x, ap), acc_p);
-        acc_q = _mm256_fmadd_ps(aq, _mm256_fmadd_ps(two, x, aq), acc_q);
+        /* B zeroed where A = 0: A B = 0 even where A + 2 eps overflows (no 0 * inf) */
+        acc_p = _mm256_fmadd_ps(ap, _mm256_and_ps(_mm256_fmadd_ps(two, x, ap), _mm256_cmp_ps(ap, zero, _CMP_NEQ_UQ)), acc_p);
+        acc_q = _mm256_fmadd_ps(aq, _mm256_and_ps(_mm256_fmadd_ps(two, x, aq), _mm256_cmp_ps(aq, zero, _CMP_NEQ_UQ)), acc_q);
     }
     *sab_p = mx_div_hsum_avx2_(acc_p), *sab_q = mx_div_hsum_avx2_(acc_q);
 }
@@ -1118,8 +1120,11 @@ MX_TARGET_AVX512 static void mx_js_mc_sample_avx512_(const mx_js_mc_ws_ *ws, con
         __m512 x = _mm512_maskz_loadu_ps(mx_div_mask_avx512_(d - j), eps + j);
         __m512 ap = _mm512_fmadd_ps(_mm512_load_ps(ws->h1 + j), x, _mm512_load_ps(ws->t1 + j));
         __m512 aq = _mm512_fmadd_ps(_mm512_load_ps(ws->h2 + j), x, _mm512_load_ps(ws->t2 + j));
-        acc_p = _mm512_fmadd_ps(ap, _mm512_fmadd_ps(two, x, ap), acc_p);
-        acc_q = _mm512_fmadd_ps(aq, _mm512_fmadd_ps(two, x, aq), acc_q);
+        /* B zeroed where A = 0: A B = 0 even where A + 2 eps overflows (no 0 * inf) */
+        const __mmask16 nzp = _mm512_cmp_ps_mask(ap, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+        const __mmask16 nzq = _mm512_cmp_ps_mask(aq, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+        acc_p = _mm512_fmadd_ps(ap, _mm512_maskz_fmadd_ps(nzp, two, x, ap), acc_p);
+        acc_q = _mm512_fmadd_ps(aq, _mm512_maskz_fmadd_ps(nzq, two, x, aq), acc_q);
     }
     *sab_p = _mm512_reduce_add_ps(acc_p), *sab_q = _mm512_reduce_add_ps(acc_q);
 }
@@ -1342,8 +1347,10 @@ static void mx_js_mc_sample_neon_(const mx_js_mc_ws_ *ws, const float *eps, size
         float32x4_t x = mx_div_load_neon_(eps + j, d - j);
         float32x4_t ap = vfmaq_f32(vld1q_f32(ws->t1 + j), vld1q_f32(ws->h1 + j), x);
         float32x4_t aq = vfmaq_f32(vld1q_f32(ws->t2 + j), vld1q_f32(ws->h2 + j), x);
-        acc_p = vfmaq_f32(acc_p, ap, vfmaq_n_f32(ap, x, 2.0f));
-        acc_q = vfmaq_f32(acc_q, aq, vfmaq_n_f32(aq, x, 2.0f));
+        /* B zeroed where A = 0: A B = 0 even where A + 2 eps overflows (no 0 * inf) */
+        const uint32x4_t zp = vceqq_f32(ap, vdupq_n_f32(0.0f)), zq = vceqq_f32(aq, vdupq_n_f32(0.0f));
+        acc_p = vfmaq_f32(acc_p, ap, vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(vfmaq_n_f32(ap, x, 2.0f)), zp)));
+        acc_q = vfmaq_f32(acc_q, aq, vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(vfmaq_n_f32(aq, x, 2.0f)), zq)));
     }
     *sab_p = vaddvq_f32(acc_p), *sab_q = vaddvq_f32(acc_q);
 }
