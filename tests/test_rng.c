@@ -356,3 +356,23 @@ Test(rng, stateful_draws_continue_the_stream) {
     cr_assert_eq(mx_rng_next_normal_f32(&g, b, 2), MX_OK);
     cr_assert_eq(g.position, 37);
 }
+
+/* No element index is used twice: a stateful stream that reached its end
+ * stays spent instead of wrapping to element 0 (its position never decreases). */
+Test(rng, stateful_draws_never_wrap) {
+    mx_rng g = {7, UINT64_MAX - 7};
+    uint32_t w[4];
+    cr_assert_eq(mx_rng_next_u32(&g, w, 4), MX_OK);
+    cr_assert_eq(g.position, UINT64_MAX - 3);
+    for (int i = 0; i < 3; ++i) {
+        const uint64_t before = g.position;
+        const mx_status st = mx_rng_next_u32(&g, w, 4);
+        cr_assert(g.position >= before, "draw %d (status %d): position went back to %llu", i, (int)st,
+                  (unsigned long long)g.position);
+    }
+    int draws = 0; /* single draws end at the stream's end, within a few steps */
+    for (uint64_t before = g.position; mx_rng_next_u32(&g, w, 1) == MX_OK; before = g.position)
+        cr_assert(g.position > before && ++draws < 8, "single draws: position %llu after %llu",
+                  (unsigned long long)g.position, (unsigned long long)before);
+    cr_assert_eq(mx_rng_next_u32(&g, w, 1), MX_ERR_ARG, "the spent stream refuses further draws");
+}

@@ -110,7 +110,8 @@ MX_RNG_VARIANTS_(MX_RNG_DECL_NEON_)
  * Each draw takes the next n elements (of whichever kind) and advances the
  * position by n, so no element index is ever used twice; normals live in
  * their own counter range, so mixing kinds stays independent. A draw that
- * would pass element 2^64 - 1 fails with MX_ERR_ARG (the stream is spent). */
+ * would reach element 2^64 - 1 fails with MX_ERR_ARG (the stream is spent:
+ * position cannot advance to 2^64, and wrapping to 0 would reuse elements). */
 typedef struct mx_rng {
     uint64_t seed;
     uint64_t position;
@@ -495,6 +496,7 @@ mx_status mx_rng_normal_f32(uint64_t seed, uint64_t offset, float *out, size_t n
 #define MX_RNG_NEXT_(kind, T)                                              \
     mx_status mx_rng_next_##kind(mx_rng *r, T *out, size_t n) {            \
         if (r == NULL) return MX_ERR_ARG;                                  \
+        if ((uint64_t)n > UINT64_MAX - r->position) return MX_ERR_ARG;     \
         mx_status st = mx_rng_##kind(r->seed, r->position, out, n);        \
         if (st == MX_OK) r->position += (uint64_t)n;                       \
         return st;                                                         \
