@@ -343,6 +343,39 @@ MX_ISA_TEST(gauss, tiny_variance_semantics) {
     }
 }
 
+/* Valid factors (finite, positive diagonal) so ill-conditioned that the
+ * safe path's double forward substitution overflows; the exact values are
+ * about -1e165 or below, so the results must be -inf ("nothing finite ever
+ * becomes NaN"), not NaN. Component 0: z_0 = 1e38 / 1.4e-45 and each row
+ * multiplies by 1e38 / 1.4e-45 until z_3 = -inf, z_4 = +inf, and row 5 meets
+ * inf - inf. Component 1: z_3 = -1.1e307 and z_4 = 1.1e307 stay finite, but
+ * row 5's products 1e38 z_3 and 1e38 z_4 overflow to +inf and -inf. */
+MX_ISA_TEST(gauss, full_overflowing_solve_is_minus_inf) {
+    enum { D = 6, K = 2 };
+    float L[K * D * D] = {0}, X[2 * D] = {0}, mu[K * D] = {0};
+    float out[2 * K] = {GUARD, GUARD, GUARD, GUARD};
+    float *L0 = L, *L1 = L + D * D;
+    for (size_t i = 0; i < D; ++i) L0[i * D + i] = 1e-45f;
+    L0[1 * D + 0] = L0[2 * D + 1] = L0[3 * D + 2] = 1e38f;
+    L0[4 * D + 3] = L0[5 * D + 3] = L0[5 * D + 4] = 1.0f;
+    L1[0 * D + 0] = L1[1 * D + 1] = L1[2 * D + 2] = 1e-45f;
+    L1[3 * D + 3] = 1e-20f, L1[4 * D + 4] = 1e-10f, L1[5 * D + 5] = 1.0f;
+    L1[1 * D + 0] = L1[2 * D + 1] = L1[3 * D + 2] = 1e38f;
+    L1[4 * D + 3] = 1e-10f, L1[5 * D + 3] = L1[5 * D + 4] = 1e38f;
+    X[0] = 3e38f; /* row 0: x_0 - mu_0 = 3e38; row 1: x == mu */
+    const size_t need = mx_gauss_full_workspace_size(K, D);
+    void *work = malloc(need);
+    cr_assert(work != NULL);
+    full_variants[isa](2, K, D, X, D, mu, D, L, NULL, out, K, work, need);
+    free(work);
+    for (size_t k = 0; k < K; ++k) {
+        cr_assert(out[k] == -INFINITY, "full %s: overflowing solve (component %zu) gave %g, want -inf",
+                  mx_isa_name(isa), k, (double)out[k]);
+        cr_assert(isfinite(out[K + k]), "full %s: x == mu (component %zu) gave %g",
+                  mx_isa_name(isa), k, (double)out[K + k]);
+    }
+}
+
 /* ---- the comparisons can fail ---------------------------------------------- */
 
 static void rejects_perturbed(enum kind kind, mx_isa isa) {

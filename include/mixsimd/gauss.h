@@ -551,6 +551,9 @@ static float mx_gauss_full_rescue_(size_t D, const float *x, const float *mu, co
         double r = (double)x[i] - (double)mu[i];
         for (size_t l = 0; l < i; ++l) r -= (double)L[i * D + l] * z[l];
         z[i] = r / (double)L[i * D + i];
+        /* z_i beyond double (inf, or NaN from inf - inf; x has no NaN): so is
+         * q, and using z_i later could turn finite inputs into NaN */
+        if (!isfinite(z[i])) return -INFINITY;
         q += z[i] * z[i];
     }
     return (float)((double)c - 0.5 * q);
