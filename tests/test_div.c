@@ -194,6 +194,14 @@ static void gauss_pair_fill(mx_test_rng *r, gauss_pair *g, double m_scale, doubl
 
 static void gauss_pair_free(gauss_pair *g) { free(g->m1), free(g->m2); }
 
+/* Makes the second Gaussian of every row equal to the first. */
+static void gauss_pair_make_identical(gauss_pair *g) {
+    for (size_t i = 0; i < g->n; ++i) {
+        memcpy(g->m2 + i * g->ld2, g->m1 + i * g->ld1, g->d * sizeof(float));
+        memcpy(g->lv2 + i * g->ld2, g->lv1 + i * g->ld1, g->d * sizeof(float));
+    }
+}
+
 /* Runs one variant on g and checks every row against the oracle. */
 static mx_check check_kl_gauss(kl_gauss_fn fn, const gauss_pair *g, float *got, double perturb) {
     double *want = mx_test_doubles(g->n + 1), *bound = mx_test_doubles(g->n + 1);
@@ -292,10 +300,7 @@ MX_ISA_TEST(div, kl_gauss_identical_is_zero) {
     mx_test_rng r = mx_test_rng_seed(14);
     gauss_pair g = gauss_pair_new(9, 100, 0);
     gauss_pair_fill(&r, &g, 1e6, -80.0, 80.0);
-    for (size_t i = 0; i < g.n; ++i) {
-        memcpy(g.m2 + i * g.ld2, g.m1 + i * g.ld1, g.d * sizeof(float));
-        memcpy(g.lv2 + i * g.ld2, g.lv1 + i * g.ld1, g.d * sizeof(float));
-    }
+    gauss_pair_make_identical(&g);
     float *got = outputs(g.n);
     kl_gauss_v[isa](g.m1, g.lv1, g.ld1, g.m2, g.lv2, g.ld2, g.n, g.d, got);
     for (size_t i = 0; i < g.n; ++i) cr_assert_eq(got[i], 0.0f, "row %zu: %g", i, got[i]);
@@ -649,10 +654,7 @@ MX_ISA_TEST(div, js_mc_identical_is_zero) {
     const size_t n = 5, d = 33, s = 20;
     gauss_pair g = gauss_pair_new(n, d, 0);
     gauss_pair_fill(&r, &g, 1e3, -80.0, 80.0);
-    for (size_t i = 0; i < n; ++i) {
-        memcpy(g.m2 + i * g.ld2, g.m1 + i * g.ld1, d * sizeof(float));
-        memcpy(g.lv2 + i * g.ld2, g.lv1 + i * g.ld1, d * sizeof(float));
-    }
+    gauss_pair_make_identical(&g);
     float *eps = normals(&r, s, d, d), js[5], se[5];
     size_t ws = mx_js_diag_gauss_rows_f32_workspace_size(d);
     void *work = mx_test_alloc(ws);
@@ -668,10 +670,7 @@ MX_ISA_TEST(div, js_mc_identical_huge_eps_is_zero) {
     const size_t n = 3, d = 37, s = 4;
     gauss_pair g = gauss_pair_new(n, d, 0);
     gauss_pair_fill(&r, &g, 10.0, -5.0, 5.0);
-    for (size_t i = 0; i < n; ++i) {
-        memcpy(g.m2 + i * g.ld2, g.m1 + i * g.ld1, d * sizeof(float));
-        memcpy(g.lv2 + i * g.ld2, g.lv1 + i * g.ld1, d * sizeof(float));
-    }
+    gauss_pair_make_identical(&g);
     float *eps = normals(&r, s, d, d), js[3], se[3];
     for (size_t k = 0; k < s; ++k) eps[k * d + (5 * k) % d] = k % 2 ? -FLT_MAX : 3e38f;
     size_t ws = mx_js_diag_gauss_rows_f32_workspace_size(d);
