@@ -84,6 +84,19 @@ Test(core, every_status_has_a_message) {
     cr_assert_str_eq(mx_strerror((mx_status)-999), "unknown status code");
 }
 
+Test(core, error_records_status_and_message) {
+    mx_error err = {0};
+    cr_assert_eq(mx_error_set(&err, MX_ERR_FORMAT, "%s: bad magic 0x%08x", "a.idx", 0x1234u), MX_ERR_FORMAT);
+    cr_assert_eq(err.status, MX_ERR_FORMAT);
+    cr_assert_str_eq(err.message, "a.idx: bad magic 0x00001234");
+    cr_assert_eq(mx_error_set(NULL, MX_ERR_IO, "ignored"), MX_ERR_IO, "a NULL error still returns the status");
+    char longer[2 * sizeof err.message];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    mx_error_set(&err, MX_ERR_IO, "%s", longer);
+    cr_assert_eq(strlen(err.message), sizeof err.message - 1, "a long message is cut, not overflowed");
+}
+
 /* The comparison helpers the families rely on must reject what they should. */
 Test(core, check_helpers_can_fail) {
     const float got[3] = {1.0f, 2.0f, 3.0f};

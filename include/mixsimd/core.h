@@ -60,6 +60,22 @@ typedef enum mx_status {
 /* A fixed English sentence for a status code; never NULL. */
 const char *mx_strerror(mx_status status);
 
+/* What went wrong, for humans, from code that reads files or fits models
+ * (kernels only return a status). The message names the input and the
+ * problem, e.g. "t10k-images-idx3-ubyte.gz: truncated: 7840016 bytes of pixels
+ * expected, 1000 found". */
+typedef struct mx_error {
+    mx_status status;
+    char message[512];
+} mx_error;
+
+/* Stores status and a printf-style message in *err (err may be NULL) and
+ * returns status, so a failure reads: return mx_error_set(err, MX_ERR_IO, ...). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 3, 4)))
+#endif
+mx_status mx_error_set(mx_error *err, mx_status status, const char *format, ...);
+
 /* ---- ISA ----------------------------------------------------------------- */
 typedef enum mx_isa {
     MX_ISA_SCALAR = 0,
@@ -133,6 +149,7 @@ const char *mx_isa_problem(void);
 /* ========================================================================== */
 #if defined(MIXSIMD_IMPLEMENTATION) && !defined(MIXSIMD_CORE_IMPLEMENTED)
 #define MIXSIMD_CORE_IMPLEMENTED
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +174,17 @@ const char *mx_strerror(mx_status status) {
     case MX_ERR_FORMAT: return "malformed file content";
     }
     return "unknown status code";
+}
+
+mx_status mx_error_set(mx_error *err, mx_status status, const char *format, ...) {
+    if (err != NULL) {
+        va_list args;
+        va_start(args, format);
+        err->status = status;
+        vsnprintf(err->message, sizeof err->message, format, args);
+        va_end(args);
+    }
+    return status;
 }
 
 static const char *const mx_isa_names_[MX_ISA_COUNT] = {"scalar", "neon", "avx2", "avx512"};
