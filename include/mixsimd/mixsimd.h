@@ -5,7 +5,8 @@
  *     #include <mixsimd/mixsimd.h>
  * and in every other file just the #include. Link with SLEEF and libm
  * (pkg-config --libs mixsimd); add -fopenmp to the implementation file's
- * compilation to let the kernels use threads.
+ * compilation to let the kernels use threads. The implementation needs
+ * POSIX.1-2008 (-D_POSIX_C_SOURCE=200809L, which pkg-config's --cflags gives).
  */
 #ifndef MIXSIMD_H
 #define MIXSIMD_H
@@ -22,5 +23,6 @@
 #include "lse.h"
 #include "div.h"
 #include "act.h"
+#include "io.h"
 
 #endif
