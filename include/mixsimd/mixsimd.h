@@ -24,5 +24,6 @@
 #include "div.h"
 #include "act.h"
 #include "io.h"
+#include "metrics.h"
 
 #endif
