@@ -307,6 +307,28 @@ MX_ISA_TEST(lse, adversarial_blocks) {
     }
 }
 
+/* One special row among regular ones, at the start, middle and end of the
+ * multi-block tiles (up to 64 rows): that tile goes back to the row path in
+ * chunks of one vector of rows, its neighbours stay on the tile path. */
+MX_ISA_TEST(lse, lone_special_row) {
+    static const size_t where[] = {0, 15, 16, 40, 63, 64, 100, 130, 199};
+    static const int patterns[] = {0, 3, 6, 12};
+    mx_test_rng rng = mx_test_rng_seed(79);
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; ++i) {
+        for (size_t p = 0; p < sizeof patterns / sizeof patterns[0]; ++p) {
+            lse_case c = case_new(200, 10, 10 + i % 2);
+            for (size_t n = 0; n < c.N; ++n) mx_test_fill_normal(&rng, case_row(&c, n), c.K, 0.0, 5.0);
+            fill_pattern(case_row(&c, where[i]), c.K, patterns[p], &rng);
+            lse_want w = want_new(&c);
+            char label[48];
+            snprintf(label, sizeof label, "pattern %d at row %zu", patterns[p], where[i]);
+            check_case(isa, &c, &w, label);
+            want_free(&w);
+            free(c.x);
+        }
+    }
+}
+
 /* The defined special values, spelled out (not only through the reference). */
 MX_ISA_TEST(lse, special_values_exact) {
     float row[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY}, lse = 0.0f;
