@@ -24,6 +24,7 @@
 #include "div.h"
 #include "act.h"
 #include "io.h"
+#include "data.h"
 #include "metrics.h"
 
 #endif
