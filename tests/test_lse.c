@@ -277,19 +277,21 @@ static void fill_pattern(float *x, size_t K, int pattern, mx_test_rng *r) {
 }
 
 /* Patterns cycle over the rows, so each 4-, 8- or 16-row tile mixes special
- * and regular rows (special rows send a tile back to the row path). */
+ * and regular rows (special rows send a tile back to the row path), with
+ * padded rows and with contiguous ones (ldx == K: the flat paths). */
 MX_ISA_TEST(lse, adversarial_rows) {
-    static const size_t Ks[] = {1, 2, 3, 7, 10, 15, 16, 17, 40, 100};
+    static const size_t Ks[] = {1, 2, 3, 7, 10, 15, 16, 17, 40, 100, 129};
     mx_test_rng rng = mx_test_rng_seed(77);
-    for (size_t i = 0; i < sizeof Ks / sizeof Ks[0]; ++i) {
-        const size_t K = Ks[i], N = 3 * PATTERN_COUNT + 5;
-        lse_case c = case_new(N, K, K + 2);
-        for (size_t n = 0; n < N; ++n) fill_pattern(case_row(&c, n), K, (int)(n % PATTERN_COUNT), &rng);
-        lse_want w = want_new(&c);
-        check_case(isa, &c, &w, "adversarial");
-        want_free(&w);
-        free(c.x);
-    }
+    for (size_t i = 0; i < sizeof Ks / sizeof Ks[0]; ++i)
+        for (size_t pad = 0; pad <= 2; pad += 2) {
+            const size_t K = Ks[i], N = 3 * PATTERN_COUNT + 5;
+            lse_case c = case_new(N, K, K + pad);
+            for (size_t n = 0; n < N; ++n) fill_pattern(case_row(&c, n), K, (int)(n % PATTERN_COUNT), &rng);
+            lse_want w = want_new(&c);
+            check_case(isa, &c, &w, pad ? "adversarial, padded" : "adversarial, contiguous");
+            want_free(&w);
+            free(c.x);
+        }
 }
 
 /* One adversarial pattern in every row: whole tiles of special rows. */

@@ -9,13 +9,20 @@
  *     m = max_k x_k;  S = sum_k exp(x_k - m)  (S in [1, K]: no overflow);
  *     lse = m + log S;  softmax_k = exp(x_k - m) * (1/S);  log_softmax_k = (x_k - m) - log S.
  * exp and log are SLEEF's 1-ULP functions (vmath.h). Rows with K >= 16 are
- * vectorised along the row; narrower rows (the common K = 10) are processed in
- * blocks of 16 (AVX-512), 8 (AVX2) or 4 (NEON) rows, transposed through
- * registers so that every vector lane does useful work (one exp per element,
- * no horizontal reductions); AVX-512 and AVX2 take 4 blocks per tile so that
- * their exp and log calls overlap. With OpenMP, large problems are split
- * over rows; every row is computed the same way whatever the thread count, so
- * results do not depend on it.
+ * vectorised along the row, a vector of rows at a time, each phase (maxima,
+ * exps, sums, logs, results) over all of them; the rows' horizontal maxima
+ * and sums are reduced together (16 or 8 at once). Narrower rows (the common
+ * K = 10) are processed in blocks of 16 (AVX-512), 8 (AVX2) or 4 (NEON) rows,
+ * transposed through registers so that every vector lane does useful work
+ * (one exp per element, no horizontal reductions); AVX-512 and AVX2 take 4
+ * blocks per tile so that their exp and log calls overlap. On AVX-512,
+ * contiguous rows (ldx == K) skip the transposes or the partial last vector
+ * of each row: a block of 16 rows is then K full vectors, each lane taking
+ * its row's maximum by a permute or blend. Exps are stored as they come and
+ * summed afterwards: a sum carried through the SLEEF calls would be spilled
+ * and reloaded around every call, a chain that costs more than the exps.
+ * With OpenMP, large problems are split over rows; every row is computed the
+ * same way whatever the thread count, so results do not depend on it.
  *
  * Defined results for special rows (every function, every ISA):
  *   - K == 0: lse = -inf, nothing else is written.
@@ -128,6 +135,9 @@ typedef enum { MX_LSE_ONLY_, MX_LSE_SOFTMAX_, MX_LSE_LOG_SOFTMAX_ } mx_lse_mode_
 /* Vectors of rows per tile call (see mx_lse_tile_avx512_): with 4, the
  * blocks' exp and log calls overlap; 8 measured no faster on Zen 5. */
 #define MX_LSE_TILE_BLOCKS_ 4
+/* Rows this long or shorter take their exps through a stack buffer (a vector
+ * of rows: see mx_lse_rows_avx512_). */
+#define MX_LSE_BUFFER_MAX_K_ 128
 /* Below this many elements OpenMP's fork/join costs more than it saves. */
 #define MX_LSE_OMP_MIN_ELEMENTS_ ((size_t)1 << 16)
 
@@ -239,17 +249,29 @@ static const mx_lse_isa_ops_ mx_lse_ops_scalar_ = {16, 16, NULL, mx_lse_rows_sca
 MX_LSE_DEFINE_VARIANTS_(scalar, , mx_lse_ops_scalar_)
 
 #if MX_ARCH_X86
+/* How a row of K floats is covered by W-lane vectors (W = 8 or 16): full
+ * vectors at 0, W, ..., k_end - W, then one last vector at `last` whose first
+ * n_valid lanes are in the row; its first n_old lanes repeat elements of the
+ * full vectors (the sums skip them). For K >= W the last vector is the row's
+ * last W elements, loaded and stored whole: no masked store whose footprint
+ * reaches into the next row, which would stall the next row's loads. */
+typedef struct {
+    size_t k_end, last, n_valid, n_old;
+} mx_lse_cover_;
+
+static inline mx_lse_cover_ mx_lse_cover_of_(size_t K, size_t W) {
+    mx_lse_cover_ c;
+    c.k_end = K > W ? (K - 1) / W * W : 0;
+    c.last = K > W ? K - W : 0;
+    c.n_valid = K - c.last;
+    c.n_old = c.k_end - c.last;
+    return c;
+}
+
 /* ---- AVX2 ------------------------------------------------------------------ */
 /* Lanes [0, n) set, n <= 8. */
 MX_TARGET_AVX2 static inline __m256i mx_lse_mask_avx2_(size_t n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-/* The n < 8 floats at p, the other lanes -inf: neutral for the maximum, and
- * exp(-inf - m) = 0 adds nothing to the sum. Never touches p[n..7]. */
-MX_TARGET_AVX2 static inline __m256 mx_lse_load_tail_avx2_(const float *p, __m256i mask) {
-    return _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), _mm256_maskload_ps(p, mask),
-                            _mm256_castsi256_ps(mask));
 }
 
 MX_TARGET_AVX2 static inline float mx_lse_hmax_avx2_(__m256 v) {
@@ -270,69 +292,77 @@ MX_TARGET_AVX2 static inline int mx_lse_all_finite_avx2_(__m256 v) {
     return _mm256_movemask_ps(_mm256_cmp_ps(abs, _mm256_set1_ps(FLT_MAX), _CMP_LE_OQ)) == 0xFF;
 }
 
-/* Passes 1-2 over one row: the maximum m and S = sum_k exp(x_k - m), with the
- * exps left in y for softmax. A row whose maximum is not finite gets its
- * special results here and returns 0. */
-MX_TARGET_AVX2 static int mx_lse_row_sum_avx2_(const float *x, float *y, size_t K, float *lse,
-                                               mx_lse_mode_ mode, float *m_out, float *S_out) {
-    const size_t K8 = K & ~(size_t)7;
-    const __m256i tail = mx_lse_mask_avx2_(K - K8);
-    __m256 vmax = _mm256_set1_ps(-INFINITY);
-    for (size_t k = 0; k < K8; k += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + k));
-    if (K8 < K) vmax = _mm256_max_ps(vmax, mx_lse_load_tail_avx2_(x + K8, tail));
-    const float m = mx_lse_hmax_avx2_(vmax);
-    if (!isfinite(m)) { /* NaN, +inf or all -inf; a NaN the max skipped makes S NaN */
-        mx_lse_special_row_(x, y, K, lse, mode);
-        return 0;
-    }
+/* The last vector of a row (see mx_lse_cover_), lanes past the row -inf:
+ * neutral for the maximum. */
+MX_TARGET_AVX2 static inline __m256 mx_lse_load_last_avx2_(const float *x, const mx_lse_cover_ *c) {
+    if (c->n_valid == 8) return _mm256_loadu_ps(x + c->last);
+    const __m256i valid = mx_lse_mask_avx2_(c->n_valid);
+    return _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), _mm256_maskload_ps(x + c->last, valid),
+                            _mm256_castsi256_ps(valid));
+}
+
+MX_TARGET_AVX2 static inline void mx_lse_store_last_avx2_(float *y, const mx_lse_cover_ *c, __m256 v) {
+    if (c->n_valid == 8) _mm256_storeu_ps(y + c->last, v); /* see mx_lse_cover_ */
+    else _mm256_maskstore_ps(y + c->last, mx_lse_mask_avx2_(c->n_valid), v);
+}
+
+MX_TARGET_AVX2 static float mx_lse_row_max_avx2_(const float *x, const mx_lse_cover_ *c) {
+    __m256 v = mx_lse_load_last_avx2_(x, c);
+    for (size_t k = 0; k < c->k_end; k += 8) v = _mm256_max_ps(v, _mm256_loadu_ps(x + k));
+    return mx_lse_hmax_avx2_(v); /* a NaN it skips makes S NaN */
+}
+
+/* S = sum_k exp(x_k - m) over one row; softmax leaves the exps in y. */
+MX_TARGET_AVX2 static float mx_lse_row_exp_sum_avx2_(const float *x, float *y, const mx_lse_cover_ *c, float m,
+                                                     mx_lse_mode_ mode) {
     const __m256 vm = _mm256_set1_ps(m);
-    __m256 vsum = _mm256_setzero_ps();
-    for (size_t k = 0; k < K8; k += 8) {
+    const __m256 last = mx_exp_f32x8_avx2_(_mm256_sub_ps(mx_lse_load_last_avx2_(x, c), vm));
+    const __m256i fresh = _mm256_andnot_si256(mx_lse_mask_avx2_(c->n_old), mx_lse_mask_avx2_(c->n_valid));
+    __m256 sum = _mm256_and_ps(last, _mm256_castsi256_ps(fresh));
+    for (size_t k = 0; k < c->k_end; k += 8) {
         const __m256 e = mx_exp_f32x8_avx2_(_mm256_sub_ps(_mm256_loadu_ps(x + k), vm));
-        vsum = _mm256_add_ps(vsum, e);
+        sum = _mm256_add_ps(sum, e);
         if (mode == MX_LSE_SOFTMAX_) _mm256_storeu_ps(y + k, e);
     }
-    if (K8 < K) {
-        const __m256 e = mx_exp_f32x8_avx2_(_mm256_sub_ps(mx_lse_load_tail_avx2_(x + K8, tail), vm));
-        vsum = _mm256_add_ps(vsum, e);
-        if (mode == MX_LSE_SOFTMAX_) _mm256_maskstore_ps(y + K8, tail, e);
-    }
-    *m_out = m;
-    *S_out = mx_lse_hsum_avx2_(vsum);
-    return 1;
+    if (mode == MX_LSE_SOFTMAX_) mx_lse_store_last_avx2_(y, c, last);
+    return mx_lse_hsum_avx2_(sum);
 }
 
-/* Pass 3 over one row: softmax scales the exps by 1/S; log-softmax writes (x - m) - L. */
-MX_TARGET_AVX2 static void mx_lse_row_finish_avx2_(const float *x, float *y, size_t K, float m, float S,
-                                                   float L, mx_lse_mode_ mode) {
-    const size_t K8 = K & ~(size_t)7;
-    const __m256i tail = mx_lse_mask_avx2_(K - K8);
-    if (mode == MX_LSE_SOFTMAX_) {
-        const __m256 r = _mm256_set1_ps(1.0f / S);
-        for (size_t k = 0; k < K8; k += 8) _mm256_storeu_ps(y + k, _mm256_mul_ps(_mm256_loadu_ps(y + k), r));
-        if (K8 < K) _mm256_maskstore_ps(y + K8, tail, _mm256_mul_ps(_mm256_maskload_ps(y + K8, tail), r));
-    } else if (mode == MX_LSE_LOG_SOFTMAX_) {
-        const __m256 vm = _mm256_set1_ps(m), vL = _mm256_set1_ps(L);
-        for (size_t k = 0; k < K8; k += 8)
-            _mm256_storeu_ps(y + k, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + k), vm), vL));
-        if (K8 < K)
-            _mm256_maskstore_ps(y + K8, tail, _mm256_sub_ps(_mm256_sub_ps(_mm256_maskload_ps(x + K8, tail), vm), vL));
-    }
+/* The last pass over one row, as mx_lse_row_finish_avx512_. */
+MX_TARGET_AVX2 static void mx_lse_row_finish_avx2_(const float *x, float *y, const mx_lse_cover_ *c, float m,
+                                                   float r, float L, mx_lse_mode_ mode) {
+    const int softmax = mode == MX_LSE_SOFTMAX_;
+    const float *src = softmax ? y : x;
+    const __m256 a = _mm256_set1_ps(softmax ? r : m), vL = _mm256_set1_ps(L);
+#define MX_LSE_FINISH_(v) (softmax ? _mm256_mul_ps(v, a) : _mm256_sub_ps(_mm256_sub_ps(v, a), vL))
+    const __m256 last = MX_LSE_FINISH_(mx_lse_load_last_avx2_(src, c)); /* before y is written */
+    for (size_t k = 0; k < c->k_end; k += 8) _mm256_storeu_ps(y + k, MX_LSE_FINISH_(_mm256_loadu_ps(src + k)));
+#undef MX_LSE_FINISH_
+    mx_lse_store_last_avx2_(y, c, last);
 }
 
-/* Up to 8 rows (the driver's block) one at a time, their 8 logs in one vector. */
+/* Up to 8 rows (the driver's block), phase by phase (maxima, exp sums, logs
+ * and reciprocals in one vector each, results). Unlike AVX-512, the sums are
+ * carried through the exp calls: an 8-lane exp takes longer than the spill
+ * and reload of the sum, and the stored-exps scheme of mx_lse_rows_avx512_
+ * measured slower here. */
 MX_TARGET_AVX2 static void mx_lse_rows_avx2_(const float *X, float *Y, size_t rows, size_t K,
                                              size_t ldx, float *lse, mx_lse_mode_ mode) {
-    float m[8], S[8] = {1, 1, 1, 1, 1, 1, 1, 1}, L[8];
-    int regular[8];
-    for (size_t n = 0; n < rows; ++n)
-        regular[n] = mx_lse_row_sum_avx2_(X + n * ldx, Y != NULL ? Y + n * ldx : NULL, K,
-                                          lse != NULL ? lse + n : NULL, mode, &m[n], &S[n]);
-    _mm256_storeu_ps(L, mx_log_f32x8_avx2_(_mm256_loadu_ps(S)));
+    const mx_lse_cover_ c = mx_lse_cover_of_(K, 8);
+    float m[8], S[8] = {1, 1, 1, 1, 1, 1, 1, 1}, L[8], r[8];
+    for (size_t n = 0; n < rows; ++n) m[n] = mx_lse_row_max_avx2_(X + n * ldx, &c);
     for (size_t n = 0; n < rows; ++n) {
-        if (!regular[n]) continue;
+        float *y = Y != NULL ? Y + n * ldx : NULL;
+        if (isfinite(m[n])) S[n] = mx_lse_row_exp_sum_avx2_(X + n * ldx, y, &c, m[n], mode);
+        else mx_lse_special_row_(X + n * ldx, y, K, lse != NULL ? lse + n : NULL, mode);
+    }
+    const __m256 vS = _mm256_loadu_ps(S);
+    _mm256_storeu_ps(L, mx_log_f32x8_avx2_(vS));
+    _mm256_storeu_ps(r, _mm256_div_ps(_mm256_set1_ps(1.0f), vS));
+    for (size_t n = 0; n < rows; ++n) {
+        if (!isfinite(m[n])) continue;
         if (lse != NULL) lse[n] = m[n] + L[n];
-        if (mode != MX_LSE_ONLY_) mx_lse_row_finish_avx2_(X + n * ldx, Y + n * ldx, K, m[n], S[n], L[n], mode);
+        if (mode != MX_LSE_ONLY_) mx_lse_row_finish_avx2_(X + n * ldx, Y + n * ldx, &c, m[n], r[n], L[n], mode);
     }
 }
 
@@ -363,7 +393,7 @@ MX_TARGET_AVX2 static int mx_lse_tile_avx2_(const float *X, float *Y, size_t row
     enum { W = 8, B = MX_LSE_TILE_BLOCKS_ };
     const size_t nb = (rows + W - 1) / W, halves = (K + 7) / 8;
     const __m256i kmask[2] = {mx_lse_mask_avx2_(K < 8 ? K : 8), mx_lse_mask_avx2_(K > 8 ? K - 8 : 0)};
-    __m256 col[B][16], m[B], S[B], L[B];
+    __m256 col[B][16], ex[B][16], m[B], S[B], L[B];
     int finite = 1;
     for (size_t b = 0; b < nb; ++b) {
         const float *x = X + b * W * ldx;
@@ -379,13 +409,15 @@ MX_TARGET_AVX2 static int mx_lse_tile_avx2_(const float *X, float *Y, size_t row
         finite &= mx_lse_all_finite_avx2_(m[b]);
     }
     if (!finite) return 0;
-    for (size_t b = 0; b < nb; ++b) {
-        S[b] = _mm256_setzero_ps();
+    for (size_t b = 0; b < nb; ++b)
         for (size_t k = 0; k < K; ++k) {
-            const __m256 d = _mm256_sub_ps(col[b][k], m[b]), e = mx_exp_f32x8_avx2_(d);
-            S[b] = _mm256_add_ps(S[b], e);
-            col[b][k] = mode == MX_LSE_LOG_SOFTMAX_ ? d : e;
+            const __m256 d = _mm256_sub_ps(col[b][k], m[b]);
+            ex[b][k] = mx_exp_f32x8_avx2_(d);
+            col[b][k] = mode == MX_LSE_LOG_SOFTMAX_ ? d : ex[b][k];
         }
+    for (size_t b = 0; b < nb; ++b) { /* after the exps: see mx_lse_rows_avx512_ */
+        S[b] = ex[b][0];
+        for (size_t k = 1; k < K; ++k) S[b] = _mm256_add_ps(S[b], ex[b][k]);
     }
     const int need_log = lse != NULL || mode == MX_LSE_LOG_SOFTMAX_;
     for (size_t b = 0; need_log && b < nb; ++b) L[b] = mx_log_f32x8_avx2_(S[b]);
@@ -413,71 +445,157 @@ MX_TARGET_AVX512 static inline __mmask16 mx_lse_mask_avx512_(size_t n) { /* lane
     return (__mmask16)((1u << n) - 1u);
 }
 
-/* Passes 1-2 over one row, as mx_lse_row_sum_avx2_. */
-MX_TARGET_AVX512 static int mx_lse_row_sum_avx512_(const float *x, float *y, size_t K, float *lse,
-                                                   mx_lse_mode_ mode, float *m_out, float *S_out) {
-    const size_t K16 = K & ~(size_t)15;
-    const __mmask16 tail = mx_lse_mask_avx512_(K - K16);
-    const __m512 neg_inf = _mm512_set1_ps(-INFINITY); /* tail padding, see mx_lse_load_tail_avx2_ */
-    __m512 vmax = neg_inf;
-    for (size_t k = 0; k < K16; k += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(x + k));
-    if (tail) vmax = _mm512_max_ps(vmax, _mm512_mask_loadu_ps(neg_inf, tail, x + K16));
-    const float m = _mm512_reduce_max_ps(vmax);
-    if (!isfinite(m)) {
-        mx_lse_special_row_(x, y, K, lse, mode);
-        return 0;
+/* The last vector of a row (see mx_lse_cover_), lanes past the row -inf. */
+MX_TARGET_AVX512 static inline __m512 mx_lse_load_last_avx512_(const float *x, const mx_lse_cover_ *c) {
+    return _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), mx_lse_mask_avx512_(c->n_valid), x + c->last);
+}
+
+MX_TARGET_AVX512 static inline void mx_lse_store_last_avx512_(float *y, const mx_lse_cover_ *c, __m512 v) {
+    if (c->n_valid == 16) _mm512_storeu_ps(y + c->last, v); /* see mx_lse_cover_ */
+    else _mm512_mask_storeu_ps(y + c->last, mx_lse_mask_avx512_(c->n_valid), v);
+}
+
+/* The lanes of the last vector that no full vector covers. */
+MX_TARGET_AVX512 static inline __mmask16 mx_lse_fresh_avx512_(const mx_lse_cover_ *c) {
+    return mx_lse_mask_avx512_(c->n_valid) & (__mmask16)~mx_lse_mask_avx512_(c->n_old);
+}
+
+MX_TARGET_AVX512 static inline __m512 mx_lse_op_avx512_(__m512 a, __m512 b, int is_max) {
+    return is_max ? _mm512_max_ps(a, b) : _mm512_add_ps(a, b);
+}
+
+/* Lane i of the result = the maximum (is_max) or sum of the 16 lanes of v[i]:
+ * 16 horizontal reductions for the price of about three. */
+MX_TARGET_AVX512 static inline __m512 mx_lse_reduce16_avx512_(const __m512 v[16], int is_max) {
+    __m512 w[8], q[4];
+    for (int i = 0; i < 8; ++i) /* each 128-bit lane: rows 2i, 2i+1, 2i, 2i+1 */
+        w[i] = mx_lse_op_avx512_(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]),
+                                 _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]), is_max);
+    for (int j = 0; j < 4; ++j) { /* each 128-bit lane: rows 4j .. 4j+3 */
+        const __m512d a = _mm512_castps_pd(w[2 * j]), b = _mm512_castps_pd(w[2 * j + 1]);
+        q[j] = mx_lse_op_avx512_(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
+                                 _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)), is_max);
     }
+    /* fold the four 128-bit lanes of q[j] into 128-bit lane j */
+    const __m512 q01 = mx_lse_op_avx512_(_mm512_shuffle_f32x4(q[0], q[1], 0x44),
+                                         _mm512_shuffle_f32x4(q[0], q[1], 0xEE), is_max);
+    const __m512 q23 = mx_lse_op_avx512_(_mm512_shuffle_f32x4(q[2], q[3], 0x44),
+                                         _mm512_shuffle_f32x4(q[2], q[3], 0xEE), is_max);
+    return mx_lse_op_avx512_(_mm512_shuffle_f32x4(q01, q23, 0x88), _mm512_shuffle_f32x4(q01, q23, 0xDD), is_max);
+}
+
+/* The lane-wise maximum of one row's vectors. */
+MX_TARGET_AVX512 static __m512 mx_lse_row_max_avx512_(const float *x, const mx_lse_cover_ *c) {
+    __m512 v = mx_lse_load_last_avx512_(x, c);
+    for (size_t k = 0; k < c->k_end; k += 16) v = _mm512_max_ps(v, _mm512_loadu_ps(x + k));
+    return v;
+}
+
+/* The lane-wise sum of one row of exps e (K floats). */
+MX_TARGET_AVX512 static __m512 mx_lse_row_sum_avx512_(const float *e, const mx_lse_cover_ *c) {
+    __m512 v = _mm512_maskz_loadu_ps(mx_lse_fresh_avx512_(c), e + c->last);
+    for (size_t k = 0; k < c->k_end; k += 16) v = _mm512_add_ps(v, _mm512_loadu_ps(e + k));
+    return v;
+}
+
+/* exp(x - m) for one row, stored in e (K floats, may be x). */
+MX_TARGET_AVX512 static void mx_lse_row_exps_avx512_(const float *x, float *e, const mx_lse_cover_ *c, float m) {
     const __m512 vm = _mm512_set1_ps(m);
-    __m512 vsum = _mm512_setzero_ps();
-    for (size_t k = 0; k < K16; k += 16) {
-        const __m512 e = mx_exp_f32x16_avx512_(_mm512_sub_ps(_mm512_loadu_ps(x + k), vm));
-        vsum = _mm512_add_ps(vsum, e);
-        if (mode == MX_LSE_SOFTMAX_) _mm512_storeu_ps(y + k, e);
-    }
-    if (tail) {
-        const __m512 e = mx_exp_f32x16_avx512_(_mm512_sub_ps(_mm512_mask_loadu_ps(neg_inf, tail, x + K16), vm));
-        vsum = _mm512_add_ps(vsum, e);
-        if (mode == MX_LSE_SOFTMAX_) _mm512_mask_storeu_ps(y + K16, tail, e);
-    }
-    *m_out = m;
-    *S_out = _mm512_reduce_add_ps(vsum);
-    return 1;
+    const __m512 last = mx_exp_f32x16_avx512_(_mm512_sub_ps(mx_lse_load_last_avx512_(x, c), vm));
+    for (size_t k = 0; k < c->k_end; k += 16)
+        _mm512_storeu_ps(e + k, mx_exp_f32x16_avx512_(_mm512_sub_ps(_mm512_loadu_ps(x + k), vm)));
+    mx_lse_store_last_avx512_(e, c, last);
 }
 
-/* Pass 3 over one row, as mx_lse_row_finish_avx2_. */
-MX_TARGET_AVX512 static void mx_lse_row_finish_avx512_(const float *x, float *y, size_t K, float m, float S,
-                                                       float L, mx_lse_mode_ mode) {
-    const size_t K16 = K & ~(size_t)15;
-    const __mmask16 tail = mx_lse_mask_avx512_(K - K16);
-    if (mode == MX_LSE_SOFTMAX_) {
-        const __m512 r = _mm512_set1_ps(1.0f / S);
-        for (size_t k = 0; k < K16; k += 16) _mm512_storeu_ps(y + k, _mm512_mul_ps(_mm512_loadu_ps(y + k), r));
-        if (tail) _mm512_mask_storeu_ps(y + K16, tail, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, y + K16), r));
-    } else if (mode == MX_LSE_LOG_SOFTMAX_) {
-        const __m512 vm = _mm512_set1_ps(m), vL = _mm512_set1_ps(L);
-        for (size_t k = 0; k < K16; k += 16)
-            _mm512_storeu_ps(y + k, _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + k), vm), vL));
-        if (tail)
-            _mm512_mask_storeu_ps(y + K16, tail,
-                                  _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(tail, x + K16), vm), vL));
+/* The lane-wise sum of exp(x - m) over one row, summed as the exps come
+ * (rows too long for the buffer of mx_lse_rows_avx512_). */
+MX_TARGET_AVX512 static __m512 mx_lse_row_exp_sum_avx512_(const float *x, size_t K, float m) {
+    __m512 sum = _mm512_setzero_ps();
+    for (size_t k = 0; k < K; k += 16) {
+        const __mmask16 lanes = mx_lse_mask_avx512_(K - k < 16 ? K - k : 16);
+        const __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, x + k), _mm512_set1_ps(m));
+        sum = _mm512_mask_add_ps(sum, lanes, sum, mx_exp_f32x16_avx512_(d));
+    }
+    return sum;
+}
+
+/* exp(x - m) for 16 contiguous rows (ldx == K >= 16) taken as one flat array
+ * of K vectors, so that no exp lane is spent on a partial last vector. A
+ * vector holds the end of row r and the start of row r + 1 (never three rows,
+ * as K >= 16); each lane subtracts its own row's maximum. m[16] is read but
+ * unused. */
+MX_TARGET_AVX512 static void mx_lse_flat_exps_avx512_(const float *X, float *E, size_t K, const float m[17]) {
+    size_t r = 0, left = K; /* the row of the vector's first lane, and its lanes in that row */
+    for (size_t v = 0; v < 16 * K; v += 16) {
+        const __mmask16 in_r = left >= 16 ? (__mmask16)0xFFFF : mx_lse_mask_avx512_(left);
+        const __m512 vm = _mm512_mask_blend_ps(in_r, _mm512_set1_ps(m[r + 1]), _mm512_set1_ps(m[r]));
+        _mm512_storeu_ps(E + v, mx_exp_f32x16_avx512_(_mm512_sub_ps(_mm512_loadu_ps(X + v), vm)));
+        /* the next 16 rows, if any: their maxima then find them in cache (a
+         * prefetch never faults; the address is formed as an integer) */
+        _mm_prefetch((const char *)((uintptr_t)(X + v) + 64 * K), _MM_HINT_T0);
+        if (left > 16) {
+            left -= 16;
+        } else {
+            ++r;
+            left += K - 16;
+        }
     }
 }
 
-/* Up to 16 rows (the driver's block) one at a time, their 16 logs in one vector. */
+/* The last pass over one row: softmax scales the exps in y by r = 1/S;
+ * log-softmax writes (x - m) - L. */
+MX_TARGET_AVX512 static void mx_lse_row_finish_avx512_(const float *x, float *y, const mx_lse_cover_ *c, float m,
+                                                       float r, float L, mx_lse_mode_ mode) {
+    const int softmax = mode == MX_LSE_SOFTMAX_;
+    const float *src = softmax ? y : x;
+    const __m512 a = _mm512_set1_ps(softmax ? r : m), vL = _mm512_set1_ps(L);
+#define MX_LSE_FINISH_(v) (softmax ? _mm512_mul_ps(v, a) : _mm512_sub_ps(_mm512_sub_ps(v, a), vL))
+    const __m512 last = MX_LSE_FINISH_(mx_lse_load_last_avx512_(src, c)); /* before y is written */
+    for (size_t k = 0; k < c->k_end; k += 16) _mm512_storeu_ps(y + k, MX_LSE_FINISH_(_mm512_loadu_ps(src + k)));
+#undef MX_LSE_FINISH_
+    mx_lse_store_last_avx512_(y, c, last);
+}
+
+/* Up to 16 rows (the driver's block), phase by phase: the rows' maxima,
+ * their exps (stored, never summed across a SLEEF call: a sum carried through
+ * the calls would wait on a spill and reload each time), their sums, then
+ * the logs and reciprocals of all 16 in one vector each, then the results. */
 MX_TARGET_AVX512 static void mx_lse_rows_avx512_(const float *X, float *Y, size_t rows, size_t K,
                                                  size_t ldx, float *lse, mx_lse_mode_ mode) {
-    float m[16], S[16], L[16];
-    int regular[16];
-    _mm512_storeu_ps(S, _mm512_set1_ps(1.0f));
-    for (size_t n = 0; n < rows; ++n)
-        regular[n] = mx_lse_row_sum_avx512_(X + n * ldx, Y != NULL ? Y + n * ldx : NULL, K,
-                                            lse != NULL ? lse + n : NULL, mode, &m[n], &S[n]);
-    _mm512_storeu_ps(L, mx_log_f32x16_avx512_(_mm512_loadu_ps(S)));
+    const mx_lse_cover_ c = mx_lse_cover_of_(K, 16);
+    float m[17] = {0.0f}, L[16], r[16], buf[16 * MX_LSE_BUFFER_MAX_K_];
+    __m512 part[16];
+    for (size_t n = 0; n < 16; ++n) part[n] = n < rows ? mx_lse_row_max_avx512_(X + n * ldx, &c) : _mm512_setzero_ps();
+    const __m512 vmax = mx_lse_reduce16_avx512_(part, 1);
+    _mm512_storeu_ps(m, vmax);
+    const __mmask16 regular = mx_lse_mask_avx512_(rows) &
+                              _mm512_cmp_ps_mask(_mm512_abs_ps(vmax), _mm512_set1_ps(FLT_MAX), _CMP_LE_OQ);
+    /* the exps: in place for softmax, else in buf when it holds them, else summed as they come */
+    float *E = mode == MX_LSE_SOFTMAX_ ? Y : K <= MX_LSE_BUFFER_MAX_K_ ? buf : NULL;
+    const size_t lde = E == buf ? K : ldx;
+    const int flat = regular == 0xFFFF && ldx == K && K >= 16 && E != NULL;
+    if (flat) mx_lse_flat_exps_avx512_(X, E, K, m);
     for (size_t n = 0; n < rows; ++n) {
-        if (!regular[n]) continue;
-        if (lse != NULL) lse[n] = m[n] + L[n];
-        if (mode != MX_LSE_ONLY_) mx_lse_row_finish_avx512_(X + n * ldx, Y + n * ldx, K, m[n], S[n], L[n], mode);
+        const float *x = X + n * ldx;
+        part[n] = _mm512_setzero_ps();
+        if (!(regular >> n & 1)) {
+            mx_lse_special_row_(x, Y != NULL ? Y + n * ldx : NULL, K, lse != NULL ? lse + n : NULL, mode);
+            continue;
+        }
+        if (E == NULL) {
+            part[n] = mx_lse_row_exp_sum_avx512_(x, K, m[n]);
+            continue;
+        }
+        if (!flat) mx_lse_row_exps_avx512_(x, E + n * lde, &c, m[n]);
+        part[n] = mx_lse_row_sum_avx512_(E + n * lde, &c);
     }
+    const __m512 S = mx_lse_reduce16_avx512_(part, 0), vL = mx_log_f32x16_avx512_(S);
+    if (lse != NULL) _mm512_mask_storeu_ps(lse, regular, _mm512_add_ps(vmax, vL));
+    if (mode == MX_LSE_ONLY_) return;
+    _mm512_storeu_ps(L, vL);
+    _mm512_storeu_ps(r, _mm512_div_ps(_mm512_set1_ps(1.0f), S));
+    for (size_t n = 0; n < rows; ++n)
+        if (regular >> n & 1) mx_lse_row_finish_avx512_(X + n * ldx, Y + n * ldx, &c, m[n], r[n], L[n], mode);
 }
 
 /* In-place 16 x 16 transpose: r[i] lane j <-> r[j] lane i. */
@@ -510,6 +628,67 @@ MX_TARGET_AVX512 static inline void mx_lse_transpose16_avx512_(__m512 r[16]) {
     for (int i = 0; i < 16; ++i) r[i] = t[i];
 }
 
+/* Softmax or log-softmax of nb <= MX_LSE_TILE_BLOCKS_ blocks of 16 contiguous
+ * rows of K <= 15 columns (ldx == K), kept in their own layout, so that no
+ * transpose is needed on the way out. A block is K full vectors; lane j of
+ * vector v is element 16v + j, of row (16v + j) / K, and fetches that row's
+ * maximum, 1/S or log S with one permute. The maxima and sums come from the
+ * rows loaded one per vector and reduced by mx_lse_reduce16_avx512_. Phases
+ * run over all blocks, as in mx_lse_tile_avx512_. Returns 0 without writing
+ * if a row needs mx_lse_special_row_. */
+MX_TARGET_AVX512 static int mx_lse_flat_tile_avx512_(const float *X, float *Y, size_t nb, size_t K, float *lse,
+                                                     mx_lse_mode_ mode) {
+    enum { B = MX_LSE_TILE_BLOCKS_ };
+    const __mmask16 kmask = mx_lse_mask_avx512_(K);
+    __m512i row_of[16]; /* row_of[v] lane j: (16v + j) / K */
+    __m512 part[16], m[B], S[B], L[B];
+    float E[B][16 * 16]; /* the exps of log-softmax (softmax keeps them in Y) */
+    __mmask16 finite = 0xFFFF;
+    for (size_t v = 0; v < K; ++v) {
+        const __m512 pos = _mm512_add_ps(_mm512_set1_ps((float)(16 * v)),
+                                         _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+        row_of[v] = _mm512_cvttps_epi32(_mm512_div_ps(pos, _mm512_set1_ps((float)K))); /* exact: pos < 256 */
+    }
+    for (size_t b = 0; b < nb; ++b) {
+        for (size_t i = 0; i < 16; ++i)
+            part[i] = _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), kmask, X + (16 * b + i) * K);
+        m[b] = mx_lse_reduce16_avx512_(part, 1);
+        finite &= _mm512_cmp_ps_mask(_mm512_abs_ps(m[b]), _mm512_set1_ps(FLT_MAX), _CMP_LE_OQ);
+    }
+    if (finite != 0xFFFF) return 0;
+    for (size_t b = 0; b < nb; ++b) {
+        const float *x = X + 16 * b * K;
+        float *e = mode == MX_LSE_SOFTMAX_ ? Y + 16 * b * K : E[b];
+        for (size_t v = 0; v < K; ++v) {
+            const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + 16 * v), _mm512_permutexvar_ps(row_of[v], m[b]));
+            _mm512_storeu_ps(e + 16 * v, mx_exp_f32x16_avx512_(d));
+        }
+    }
+    for (size_t b = 0; b < nb; ++b) {
+        const float *e = mode == MX_LSE_SOFTMAX_ ? Y + 16 * b * K : E[b];
+        for (size_t i = 0; i < 16; ++i) part[i] = _mm512_maskz_loadu_ps(kmask, e + i * K);
+        S[b] = mx_lse_reduce16_avx512_(part, 0);
+    }
+    const int need_log = lse != NULL || mode == MX_LSE_LOG_SOFTMAX_; /* softmax alone needs 1/S */
+    for (size_t b = 0; need_log && b < nb; ++b) L[b] = mx_log_f32x16_avx512_(S[b]);
+    for (size_t b = 0; b < nb; ++b) {
+        const float *x = X + 16 * b * K;
+        float *y = Y + 16 * b * K;
+        if (lse != NULL) _mm512_storeu_ps(lse + 16 * b, _mm512_add_ps(m[b], L[b]));
+        const __m512 r = _mm512_div_ps(_mm512_set1_ps(1.0f), S[b]);
+        for (size_t v = 0; v < K; ++v) {
+            if (mode == MX_LSE_SOFTMAX_) {
+                const __m512 rv = _mm512_permutexvar_ps(row_of[v], r);
+                _mm512_storeu_ps(y + 16 * v, _mm512_mul_ps(_mm512_loadu_ps(y + 16 * v), rv));
+            } else {
+                const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + 16 * v), _mm512_permutexvar_ps(row_of[v], m[b]));
+                _mm512_storeu_ps(y + 16 * v, _mm512_sub_ps(d, _mm512_permutexvar_ps(row_of[v], L[b])));
+            }
+        }
+    }
+    return 1;
+}
+
 /* Up to MX_LSE_TILE_BLOCKS_ blocks of 16 rows of K <= 15 columns, each
  * transposed so that col[b][k] holds column k of block b; all further work is
  * lane-wise (one exp per element). The work runs phase by phase over all the
@@ -518,9 +697,11 @@ MX_TARGET_AVX512 static inline void mx_lse_transpose16_avx512_(__m512 r[16]) {
 MX_TARGET_AVX512 static int mx_lse_tile_avx512_(const float *X, float *Y, size_t rows, size_t K,
                                                 size_t ldx, float *lse, mx_lse_mode_ mode) {
     enum { W = 16, B = MX_LSE_TILE_BLOCKS_ };
+    if (mode != MX_LSE_ONLY_ && ldx == K && rows % W == 0) /* lse alone measured no faster there */
+        return mx_lse_flat_tile_avx512_(X, Y, rows / W, K, lse, mode);
     const size_t nb = (rows + W - 1) / W;
     const __mmask16 kmask = mx_lse_mask_avx512_(K);
-    __m512 col[B][16], m[B], S[B], L[B];
+    __m512 col[B][16], ex[B][16], m[B], S[B], L[B];
     __mmask16 finite = 0xFFFF;
     for (size_t b = 0; b < nb; ++b) {
         const float *x = X + b * W * ldx;
@@ -533,13 +714,15 @@ MX_TARGET_AVX512 static int mx_lse_tile_avx512_(const float *X, float *Y, size_t
         finite &= _mm512_cmp_ps_mask(_mm512_abs_ps(m[b]), _mm512_set1_ps(FLT_MAX), _CMP_LE_OQ);
     }
     if (finite != 0xFFFF) return 0;
-    for (size_t b = 0; b < nb; ++b) {
-        S[b] = _mm512_setzero_ps();
+    for (size_t b = 0; b < nb; ++b)
         for (size_t k = 0; k < K; ++k) {
-            const __m512 d = _mm512_sub_ps(col[b][k], m[b]), e = mx_exp_f32x16_avx512_(d);
-            S[b] = _mm512_add_ps(S[b], e);
-            col[b][k] = mode == MX_LSE_LOG_SOFTMAX_ ? d : e;
+            const __m512 d = _mm512_sub_ps(col[b][k], m[b]);
+            ex[b][k] = mx_exp_f32x16_avx512_(d);
+            col[b][k] = mode == MX_LSE_LOG_SOFTMAX_ ? d : ex[b][k];
         }
+    for (size_t b = 0; b < nb; ++b) { /* after the exps: see mx_lse_rows_avx512_ */
+        S[b] = ex[b][0];
+        for (size_t k = 1; k < K; ++k) S[b] = _mm512_add_ps(S[b], ex[b][k]);
     }
     const int need_log = lse != NULL || mode == MX_LSE_LOG_SOFTMAX_; /* softmax alone needs 1/S */
     for (size_t b = 0; need_log && b < nb; ++b) L[b] = mx_log_f32x16_avx512_(S[b]);
@@ -562,7 +745,7 @@ MX_LSE_DEFINE_VARIANTS_(avx512, MX_TARGET_AVX512, mx_lse_ops_avx512_)
 
 #if MX_ARCH_ARM64
 /* ---- NEON ------------------------------------------------------------------ */
-/* The n < 4 floats at p, the other lanes -inf (see mx_lse_load_tail_avx2_). */
+/* The n < 4 floats at p, the other lanes -inf (see mx_lse_load_last_avx2_). */
 static inline float32x4_t mx_lse_load_tail_neon_(const float *p, size_t n) {
     float buf[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
     memcpy(buf, p, n * sizeof(float));
@@ -575,7 +758,9 @@ static inline void mx_lse_store_tail_neon_(float *p, size_t n, float32x4_t v) {
     memcpy(p, buf, n * sizeof(float));
 }
 
-/* Passes 1-2 over one row, as mx_lse_row_sum_avx2_. */
+/* Passes 1-2 over one row: the maximum m and S = sum_k exp(x_k - m), with the
+ * exps left in y for softmax. A row whose maximum is not finite gets its
+ * special results here and returns 0. */
 static int mx_lse_row_sum_neon_(const float *x, float *y, size_t K, float *lse, mx_lse_mode_ mode,
                                 float *m_out, float *S_out) {
     const size_t K4 = K & ~(size_t)3, nt = K - K4;
@@ -604,7 +789,8 @@ static int mx_lse_row_sum_neon_(const float *x, float *y, size_t K, float *lse, 
     return 1;
 }
 
-/* Pass 3 over one row, as mx_lse_row_finish_avx2_ (scalar tail). */
+/* Pass 3 over one row: softmax scales the exps by 1/S; log-softmax writes
+ * (x - m) - L (scalar tail). */
 static void mx_lse_row_finish_neon_(const float *x, float *y, size_t K, float m, float S, float L,
                                     mx_lse_mode_ mode) {
     const size_t K4 = K & ~(size_t)3;
