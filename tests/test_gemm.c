@@ -234,6 +234,33 @@ MX_ISA_TEST(gemm, large_shapes) {
     check_case(isa, &g);
 }
 
+/* Outputs with few columns run as N dot products per row of op(A) (op_a N,
+ * AVX-512) or as C^T = op(B)^T op(A)^T (op_a T); K = 2100 spans two K blocks
+ * of the dot path. */
+MX_ISA_TEST(gemm, narrow_outputs) {
+    static const size_t Ns[6] = {1, 2, 5, 10, 13, 16};
+    static const size_t MKs[2][2] = {{37, 40}, {21, 2100}};
+    unsigned k = 0;
+    for (int n = 0; n < 6; ++n)
+        for (int s = 0; s < 2; ++s)
+            for (int op = 0; op < 4; ++op, ++k) {
+                gemm_case g = normal_case(ops[op & 1], ops[op >> 1], MKs[s][0], Ns[n], MKs[s][1], k);
+                check_case(isa, &g);
+            }
+}
+
+/* Few rows (M <= 12) or small K: op(B) stored K x N is read in place by the
+ * AVX-512 microkernels, under masks at the right edge. */
+MX_ISA_TEST(gemm, operand_b_read_in_place) {
+    static const size_t shapes[4][3] = {{10, 2000, 256}, {12, 33, 70}, {256, 999, 10}, {3, 47, 5}};
+    for (int s = 0; s < 4; ++s)
+        for (int op = 0; op < 4; ++op) {
+            gemm_case g = normal_case(ops[op & 1], ops[op >> 1], shapes[s][0], shapes[s][1],
+                                      shapes[s][2], 40u + (unsigned)(4 * s + op));
+            check_case(isa, &g);
+        }
+}
+
 /* ---- alpha, beta and the BLAS special cases ---------------------------------- */
 MX_ISA_TEST(gemm, alpha_beta_grid) {
     unsigned k = 0;
