@@ -26,5 +26,8 @@
 #include "io.h"
 #include "data.h"
 #include "metrics.h"
+#include "models/common.h"
+#include "models/kmeans.h"
+#include "models/gmm.h"
 
 #endif
