@@ -11,5 +11,7 @@ typedef struct mx_command {
 
 int mx_cmd_info(int argc, char **argv);
 int mx_cmd_demo(int argc, char **argv);
+int mx_cmd_kmeans(int argc, char **argv);
+int mx_cmd_gmm(int argc, char **argv);
 
 #endif

@@ -8,6 +8,8 @@
 static const mx_command commands[] = {
     {"info", "show the CPU's instruction sets and the one the kernels use", mx_cmd_info},
     {"demo", "run the kernels on a synthetic mixture and time every ISA", mx_cmd_demo},
+    {"kmeans", "k-means (k-means++ seeding, Lloyd iterations) on a data set", mx_cmd_kmeans},
+    {"gmm", "Gaussian mixture by EM (diagonal or full covariance) on a data set", mx_cmd_gmm},
 };
 enum { command_count = sizeof commands / sizeof commands[0] };
 

@@ -14,6 +14,7 @@
 #define MIXSIMD_VERSION_MAJOR 0
 #define MIXSIMD_VERSION_MINOR 1
 #define MIXSIMD_VERSION_PATCH 0
+#define MIXSIMD_VERSION_STRING "0.1.0"
 
 #include "core.h"
 #include "vmath.h"
