@@ -228,7 +228,7 @@ Test(gmm, n_init_keeps_the_best_run_and_seeds_reproduce) {
     for (size_t run = 0; run < 4; ++run) {
         mx_gmm single = {0};
         mx_gmm_config one = cfg;
-        one.seed = cfg.seed + run;
+        one.seed = mx_model_restart_seed_(cfg.seed, run);
         cr_assert_eq(mx_gmm_init_params(&single, X, n, d, &one, &err), MX_OK, "%s", err.message);
         cr_assert_eq(mx_gmm_em(&single, X, n, &one, &err), MX_OK, "%s", err.message);
         best = fmax(best, single.log_likelihood);

@@ -182,7 +182,7 @@ Test(kmeans, n_init_keeps_the_best_run_and_seeds_reproduce) {
     double best = INFINITY, worst = 0.0;
     for (size_t run = 0; run < 6; ++run) {
         mx_kmeans single = {0};
-        cr_assert_eq(mx_kmeans_init_centers(&single, X, n, d, k, cfg.seed + run, &err), MX_OK);
+        cr_assert_eq(mx_kmeans_init_centers(&single, X, n, d, k, mx_model_restart_seed_(cfg.seed, run), &err), MX_OK);
         cr_assert_eq(mx_kmeans_lloyd(&single, X, n, &cfg, NULL, &err), MX_OK);
         best = fmin(best, single.inertia);
         worst = fmax(worst, single.inertia);

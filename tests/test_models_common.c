@@ -202,3 +202,18 @@ Test(model_data, check_data_names_the_first_bad_value) {
     cr_assert_eq(mx_model_check_data_(X, 0, 4, "points", &err), MX_ERR_ARG);
     cr_assert_eq(mx_model_check_data_(X, 3, 0, "points", &err), MX_ERR_ARG);
 }
+
+/* Fits seeded s and s + 1 must not share restarts (their spread over seeds
+ * would otherwise be smaller than it is); run 0 is the seed itself. */
+Test(models_common, restart_seeds_of_neighbouring_fits_are_disjoint) {
+    enum { fits = 8, runs = 10 };
+    uint64_t seen[fits * runs];
+    for (size_t f = 0; f < fits; ++f) {
+        cr_assert_eq(mx_model_restart_seed_(f, 0), f);
+        for (size_t r = 0; r < runs; ++r) seen[f * runs + r] = mx_model_restart_seed_(f, r);
+    }
+    for (size_t i = 0; i < fits * runs; ++i)
+        for (size_t j = i + 1; j < fits * runs; ++j)
+            cr_assert_neq(seen[i], seen[j], "fit %zu run %zu and fit %zu run %zu share a seed", i / runs,
+                          i % runs, j / runs, j % runs);
+}

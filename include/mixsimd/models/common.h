@@ -145,6 +145,17 @@ mx_status mx_model_check_data_(const float *X, size_t n, size_t d, const char *w
 mx_status mx_model_uniform_(mx_rng *r, double *out);
 /* Seconds on a monotonic clock. */
 double mx_model_now_(void);
+/* The seed of restart `run` of a fit seeded with `seed`: the seed itself for
+ * run 0 (so a lone initialisation with that seed is run 0), then splitmix64's
+ * finaliser of seed + run * 2^64/phi. Plain seed + run would make the fits
+ * seeded 2 and 3 share nine of their ten restarts. */
+static inline uint64_t mx_model_restart_seed_(uint64_t seed, size_t run) {
+    if (run == 0) return seed;
+    uint64_t z = seed + (uint64_t)run * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
 /* Threads the models' own loops use (omp_get_max_threads(), or 1), and the
  * calling thread's number inside a parallel region (0 outside). */
 size_t mx_model_threads_(void);

@@ -54,7 +54,8 @@
  *                       normalised per point, then an M-step;
  *   given parameters    mx_gmm_create, fill weights / means / covariances (or
  *                       mx_gmm_load), then mx_gmm_em.
- * Restarts: run r of mx_gmm_fit initialises with seed cfg->seed + r; the run
+ * Restarts: run r of mx_gmm_fit initialises with the seed
+ * mx_model_restart_seed_(cfg->seed, r) (cfg->seed itself for run 0); the run
  * with the highest final mean log-likelihood is kept.
  *
  * Threads: the kernels and the M-step loops use OpenMP. The same seed gives
@@ -633,7 +634,7 @@ mx_status mx_gmm_fit(mx_gmm *model, const float *X, size_t n, size_t d, const mx
     const double start = mx_model_now_();
     model->log_likelihood = -INFINITY;
     for (size_t run = 0; run < cfg->n_init && status == MX_OK; ++run) {
-        status = mx_gmm_init_(&trial, &w, X, cfg, cfg->seed + run, err);
+        status = mx_gmm_init_(&trial, &w, X, cfg, mx_model_restart_seed_(cfg->seed, run), err);
         if (status == MX_OK) status = mx_gmm_em_(&trial, &w, X, cfg, run, start, err);
         if (status == MX_OK && (run == 0 || trial.log_likelihood > model->log_likelihood))
             mx_gmm_copy_(model, &trial);

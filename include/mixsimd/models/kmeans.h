@@ -28,8 +28,8 @@
  * of the squared center shift is <= tol * mean_j var(X[:, j]). A last
  * assignment pass makes labels and inertia match the final centers.
  *
- * Restarts: run r of mx_kmeans_fit seeds with cfg->seed + r; the run with the
- * lowest final inertia is kept. The same seed gives bitwise identical
+ * Restarts: run r of mx_kmeans_fit seeds with mx_model_restart_seed_(cfg->seed,
+ * r) (cfg->seed itself for run 0); the run with the lowest final inertia is kept. The same seed gives bitwise identical
  * results whatever the thread count (the GEMM is thread-count independent
  * and the center sums are reduced over fixed chunks, models/common.h).
  */
@@ -551,7 +551,7 @@ mx_status mx_kmeans_fit(mx_kmeans *model, const float *X, size_t n, size_t d,
     status = mx_kmeans_tolerance_(X, n, d, cfg->tol, &run.tol_abs, err);
     model->inertia = INFINITY;
     for (run.run = 0; run.run < cfg->n_init && status == MX_OK; ++run.run) {
-        status = mx_kmeans_seed_(&w, X, trial.centers, cfg->seed + run.run);
+        status = mx_kmeans_seed_(&w, X, trial.centers, mx_model_restart_seed_(cfg->seed, run.run));
         if (status == MX_OK) status = mx_kmeans_lloyd_(&trial, &w, X, cfg, &run);
         if (status != MX_OK || !(trial.inertia < model->inertia)) continue;
         memcpy(model->centers, trial.centers, cfg->k * d * sizeof(float));
