@@ -76,6 +76,14 @@ def main():
     p = run("kmeans", "--data", "embedded", "--k", "2", "--max-iter", "2", "--out", "/nonexistent-dir/r.json")
     check("unwritable output: exit 1 naming the path", p.returncode == 1 and "/nonexistent-dir/r.json" in p.stderr,
           p.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "r.json")
+        p = run("kmeans", "--data", "embedded", "--k", "2", "--max-iter", "2", "--threads", "0",
+                "--seed", "18446744073709551615", "--out", out)
+        check("--threads 0 (every core) and the largest seed are accepted", p.returncode == 0, p.stderr)
+        if p.returncode == 0:
+            with open(out) as f:
+                check("the seed is written back exactly", json.load(f)["seed"] == 2**64 - 1)
     p = run("gmm", "--help")
     check("--help lists the options with defaults", p.returncode == 0 and "--reg-covar" in p.stdout and
           "default" in p.stdout, p.stdout)

@@ -360,7 +360,7 @@ Test(text, malformed_matrices_are_rejected_with_line_and_column) {
     check_text_error("", -1, MX_ERR_FORMAT, "no data rows");
     check_text_error("a,b,c\n\n", -1, MX_ERR_FORMAT, "no data rows");
     check_text_error("1,2,0\n1,2,2.5\n", 2, MX_ERR_FORMAT, "line 2, column 3: label 2.5 is not an integer");
-    check_text_error("1,2,0\n1,2,3e10\n", 2, MX_ERR_FORMAT, "label 3e+10 is not an integer");
+    check_text_error("1,2,0\n1,2,3e10\n", 2, MX_ERR_FORMAT, "label 3e+10 is outside the int32 range");
     check_text_error("1,2\n", 2, MX_ERR_ARG, "label column 2, but line 1 has 2 columns");
     check_text_error("7\n8\n", MX_TEXT_LABELS_LAST, MX_ERR_FORMAT, "no feature columns");
     mx_dataset data;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/mixsimd-io-XXXXXX";
@@ -81,4 +82,22 @@ Test(io, missing_directory_names_the_path) {
     cr_assert(strstr(err.message, path) != NULL, "message: %s", err.message);
     cr_assert(strstr(err.message, "No such file") != NULL, "message: %s", err.message);
     cr_assert_eq(mx_atomic_open(&out, "", &err), MX_ERR_ARG);
+}
+
+/* mkstemp makes 0600 files; a result must be as readable as any other file,
+ * and replacing a file keeps its permissions. */
+Test(io, new_files_are_rw_r_r_and_replaced_files_keep_their_mode) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/mode.json", dir);
+    mx_atomic_file out;
+    struct stat info;
+    cr_assert_eq(mx_atomic_open(&out, path, NULL), MX_OK);
+    cr_assert_eq(mx_atomic_commit(&out, NULL), MX_OK);
+    cr_assert_eq(stat(path, &info), 0);
+    cr_assert_eq(info.st_mode & 0777, 0644, "new file mode %o", info.st_mode & 0777);
+    chmod(path, 0640);
+    cr_assert_eq(mx_atomic_open(&out, path, NULL), MX_OK);
+    cr_assert_eq(mx_atomic_commit(&out, NULL), MX_OK);
+    cr_assert_eq(stat(path, &info), 0);
+    cr_assert_eq(info.st_mode & 0777, 0640, "replaced file mode %o", info.st_mode & 0777);
 }

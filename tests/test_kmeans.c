@@ -301,3 +301,37 @@ Test(kmeans, duplicate_points_and_k_equal_n_work) {
     for (size_t c = 0; c < 12; ++c) cr_assert(isfinite(model.centers[c]));
     mx_kmeans_free(&model);
 }
+
+/* Finite data whose squared distances overflow float32 must be an error, not
+ * a "converged" model with uninitialised centers and labels. */
+Test(kmeans, overflowing_distances_are_an_error) {
+    const float X[2] = {0.0f, 1e20f};
+    int32_t labels[2] = {-7, -7};
+    mx_kmeans model = {0};
+    mx_kmeans_config cfg = mx_kmeans_config_default(1);
+    mx_error err = {0};
+    cr_assert_eq(mx_kmeans_fit(&model, X, 2, 1, &cfg, labels, &err), MX_ERR_DOMAIN);
+    cr_assert(strstr(err.message, "overflow") != NULL, "message: %s", err.message);
+    mx_kmeans_free(&model);
+}
+
+/* converged reports how the run stopped, also when it stops on its last allowed iteration. */
+Test(kmeans, converged_flag_tells_how_the_run_stopped) {
+    const float X[6] = {0.0f, 0.1f, 0.2f, 10.0f, 10.1f, 10.2f};
+    mx_kmeans model = {0};
+    mx_kmeans_config cfg = mx_kmeans_config_default(2);
+    cfg.n_init = 1;
+    cfg.tol = 0.0;
+    cr_assert_eq(mx_kmeans_fit(&model, X, 6, 1, &cfg, NULL, NULL), MX_OK);
+    const size_t needed = model.n_iter;
+    cr_assert(model.converged, "an unconstrained run converges");
+    cfg.max_iter = needed;
+    cr_assert_eq(mx_kmeans_fit(&model, X, 6, 1, &cfg, NULL, NULL), MX_OK);
+    cr_assert(model.converged, "converging on the last allowed iteration is still converging (%zu)", needed);
+    if (needed > 1) {
+        cfg.max_iter = needed - 1;
+        cr_assert_eq(mx_kmeans_fit(&model, X, 6, 1, &cfg, NULL, NULL), MX_OK);
+        cr_assert_eq(model.converged, 0, "stopped by max_iter = %zu", needed - 1);
+    }
+    mx_kmeans_free(&model);
+}

@@ -217,3 +217,10 @@ Test(models_common, restart_seeds_of_neighbouring_fits_are_disjoint) {
             cr_assert_neq(seen[i], seen[j], "fit %zu run %zu and fit %zu run %zu share a seed", i / runs,
                           i % runs, j / runs, j % runs);
 }
+
+Test(model_file, a_directory_is_not_a_model_file) {
+    mx_model_file file;
+    mx_error err = {0};
+    cr_assert_eq(mx_model_read(&file, "/tmp", NULL, &err), MX_ERR_IO);
+    cr_assert(strstr(err.message, "not a regular file") != NULL, "message: %s", err.message);
+}

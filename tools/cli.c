@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,8 +144,8 @@ static mx_cli_common common = {.data = "embedded", .k = 10};
 static const mx_cli_option common_options[] = {
     {"data", MX_CLI_STRING, &common.data, "dataset: embedded, mnist, fashion-mnist or a path", NULL},
     {"k", MX_CLI_SIZE, &common.k, "number of clusters", NULL},
-    {"seed", MX_CLI_U64, &common.seed, "random seed (same seed and threads: same result)", NULL},
-    {"threads", MX_CLI_SIZE, &common.threads, "threads (0: every core)", NULL},
+    {"seed", MX_CLI_U64, &common.seed, "random seed (the same seed gives the same result)", NULL},
+    {"threads", MX_CLI_U64, &common.threads, "threads (0: every core)", NULL},
     {"out", MX_CLI_STRING, &common.out, "write the result (metrics, assignments) as JSON here", NULL},
     {"quiet", MX_CLI_FLAG, &common.quiet, "no progress lines on stderr", NULL},
     {NULL, 0, NULL, NULL, NULL},
@@ -156,9 +157,9 @@ static double seconds_now(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static size_t use_threads(size_t requested) {
+static size_t use_threads(uint64_t requested) {
 #ifdef _OPENMP
-    if (requested > 0) omp_set_num_threads((int)requested);
+    if (requested > 0) omp_set_num_threads(requested < INT_MAX ? (int)requested : INT_MAX);
     return (size_t)omp_get_max_threads();
 #else
     (void)requested;
@@ -232,7 +233,7 @@ static void write_result(mx_json *json, const mx_cli_model *model, const mx_cli_
     mx_json_bool(json, "labels", data->labels != NULL);
     mx_json_end(json);
     mx_json_integer(json, "k", (long long)common.k);
-    mx_json_integer(json, "seed", (long long)common.seed);
+    mx_json_unsigned(json, "seed", common.seed);
     mx_json_integer(json, "threads", (long long)timing->threads);
     mx_json_string(json, "isa", mx_isa_name(isa));
     mx_json_object(json, "model");

@@ -35,7 +35,7 @@ typedef struct mx_cli_common {
     const char *data;    /* dataset spec (datasets.h)               */
     size_t k;            /* clusters                                */
     uint64_t seed;
-    size_t threads;      /* 0: every core                           */
+    uint64_t threads;    /* 0: every core                           */
     const char *out;     /* JSON result path, or NULL               */
     int quiet;           /* no progress lines                       */
 } mx_cli_common;

@@ -42,7 +42,7 @@ static mx_status fit(mx_cli_fit *fit, mx_error *err) {
     if (status == MX_OK && save_model != NULL) status = mx_kmeans_save(&model, save_model, err);
     fit->objective = model.inertia;
     fit->iterations = model.n_iter;
-    fit->converged = model.n_iter < config.max_iter;
+    fit->converged = model.converged;
     return status;
 }
 

@@ -82,6 +82,11 @@ void mx_json_integer(mx_json *json, const char *key, long long value) {
     fprintf(json->f, "%lld", value);
 }
 
+void mx_json_unsigned(mx_json *json, const char *key, unsigned long long value) {
+    begin_item(json, key);
+    fprintf(json->f, "%llu", value);
+}
+
 void mx_json_bool(mx_json *json, const char *key, int value) {
     begin_item(json, key);
     fputs(value ? "true" : "false", json->f);

@@ -30,6 +30,7 @@ void mx_json_end(mx_json *json); /* closes the innermost object or array */
 void mx_json_string(mx_json *json, const char *key, const char *value);
 void mx_json_number(mx_json *json, const char *key, double value);
 void mx_json_integer(mx_json *json, const char *key, long long value);
+void mx_json_unsigned(mx_json *json, const char *key, unsigned long long value);
 void mx_json_bool(mx_json *json, const char *key, int value);
 /* An array of integers on one line (assignments, label counts). */
 void mx_json_int32_array(mx_json *json, const char *key, const int32_t *values, size_t count);

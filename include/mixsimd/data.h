@@ -506,8 +506,9 @@ static mx_status mx_text_append_row_(mx_text_reader_ *r, mx_error *err) {
         const double v = r->fields[j];
         if ((int)j == r->label_column) {
             if (v != floor(v) || v < INT32_MIN || v > INT32_MAX)
-                return mx_error_set(err, MX_ERR_FORMAT, "%s: line %zu, column %zu: label %g is not an integer",
-                                    r->path, r->line_no, j + 1, v);
+                return mx_error_set(err, MX_ERR_FORMAT, "%s: line %zu, column %zu: label %g is %s", r->path,
+                                    r->line_no, j + 1, v,
+                                    v != floor(v) ? "not an integer" : "outside the int32 range");
             r->data.labels[r->data.n] = (int32_t)v;
         } else {
             const float value = (float)v;

@@ -48,6 +48,7 @@ void mx_atomic_abort(mx_atomic_file *file);
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void mx_atomic_release_(mx_atomic_file *file) {
@@ -78,6 +79,10 @@ mx_status mx_atomic_open(mx_atomic_file *file, const char *path, mx_error *err) 
         mx_atomic_release_(file);
         return mx_error_set(err, MX_ERR_IO, "%s: cannot create the output file: %s", path, strerror(reason));
     }
+    /* mkstemp creates the file 0600; give it the mode of the file it replaces,
+     * or rw-r--r-- for a new one (reading the umask is not thread-safe). */
+    struct stat existing;
+    fchmod(fd, stat(path, &existing) == 0 ? (existing.st_mode & 07777) : 0644);
     file->f = fdopen(fd, "wb");
     if (file->f == NULL) {
         const int reason = errno;

@@ -228,6 +228,7 @@ static inline __attribute__((always_inline)) float mx_model_sqdist_(const float 
 #if defined(MIXSIMD_IMPLEMENTATION) && !defined(MIXSIMD_MODELS_COMMON_IMPLEMENTED)
 #define MIXSIMD_MODELS_COMMON_IMPLEMENTED
 #include <errno.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,6 +451,11 @@ static mx_status mx_model_parse_(mx_model_file *file, mx_model_reader_ *r) {
 static mx_status mx_model_slurp_(const char *path, unsigned char **bytes, size_t *size, mx_error *err) {
     FILE *f = fopen(path, "rb");
     if (f == NULL) return mx_error_set(err, MX_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat info;
+    if (fstat(fileno(f), &info) != 0 || !S_ISREG(info.st_mode)) {
+        fclose(f); /* a directory opens and "seeks" to a huge size on Linux */
+        return mx_error_set(err, MX_ERR_IO, "%s: not a regular file", path);
+    }
     long length = -1;
     if (fseek(f, 0, SEEK_END) == 0) length = ftell(f);
     if (length < 0 || fseek(f, 0, SEEK_SET) != 0) {

@@ -65,6 +65,8 @@ typedef struct mx_kmeans {
     double inertia;  /* after a fit: sum over points of the squared distance to
                         the assigned center                                      */
     size_t n_iter;   /* Lloyd iterations of the kept run                          */
+    int converged;   /* 1 if the kept run stopped on unchanged labels or a center
+                        shift within tol, 0 if it used max_iter (or was stopped)  */
 } mx_kmeans;
 
 /* Greedy k-means++ seeding of k centers from X (n x d) with a seed. *model
@@ -467,23 +469,33 @@ typedef struct mx_kmeans_run_ {
 static mx_status mx_kmeans_lloyd_(mx_kmeans *model, mx_kmeans_work_ *w, const float *X,
                                   const mx_kmeans_config *cfg, const mx_kmeans_run_ *run) {
     double previous = INFINITY;
-    int strict = 0;
     model->n_iter = 0;
-    for (size_t it = 1; it <= cfg->max_iter && !strict; ++it) {
+    model->converged = 0;
+    for (size_t it = 1; it <= cfg->max_iter && !model->converged; ++it) {
         double inertia;
         mx_status status = mx_kmeans_pass_(w, X, model->centers, w->labels, &inertia);
         if (status != MX_OK) return status;
         mx_kmeans_relocate_empty_(w, X, w->labels);
         const double shift = mx_kmeans_update_(w, model->centers);
-        strict = it > 1 && memcmp(w->labels, w->labels_old, w->n * sizeof(int32_t)) == 0;
+        const int unchanged = it > 1 && memcmp(w->labels, w->labels_old, w->n * sizeof(int32_t)) == 0;
         memcpy(w->labels_old, w->labels, w->n * sizeof(int32_t));
         model->n_iter = it;
-        const mx_fit_progress p = {run->run, it, inertia, inertia - previous, mx_model_now_() - run->start};
+        model->converged = unchanged || shift <= run->tol_abs;
+        const mx_fit_progress p = {run->run, it, inertia, it == 1 ? INFINITY : inertia - previous,
+                                   mx_model_now_() - run->start};
         previous = inertia;
         if (cfg->callback != NULL && cfg->callback(&p, cfg->callback_context) != 0) break;
-        if (shift <= run->tol_abs) break;
     }
     return mx_kmeans_pass_(w, X, model->centers, w->labels, &model->inertia);
+}
+
+/* Finite data can still overflow float32 in the squared distances (values
+ * beyond about 1.8e19, or sums over many large features). */
+static mx_status mx_kmeans_check_inertia_(const mx_kmeans *model, mx_error *err) {
+    if (isfinite(model->inertia)) return MX_OK;
+    return mx_error_set(err, MX_ERR_DOMAIN,
+                        "k-means: squared distances overflow float32 (inertia %g); scale the data down",
+                        model->inertia);
 }
 
 static mx_status mx_kmeans_check_config_(const mx_kmeans_config *cfg, size_t n, mx_error *err) {
@@ -530,7 +542,7 @@ mx_status mx_kmeans_lloyd(mx_kmeans *model, const float *X, size_t n, const mx_k
     if (status == MX_OK && labels != NULL) memcpy(labels, w.labels, n * sizeof(int32_t));
     mx_kmeans_work_free_(&w);
     if (status != MX_OK) return mx_error_set(err, status, "k-means Lloyd: %s", mx_strerror(status));
-    return MX_OK;
+    return mx_kmeans_check_inertia_(model, err);
 }
 
 mx_status mx_kmeans_fit(mx_kmeans *model, const float *X, size_t n, size_t d,
@@ -553,16 +565,18 @@ mx_status mx_kmeans_fit(mx_kmeans *model, const float *X, size_t n, size_t d,
     for (run.run = 0; run.run < cfg->n_init && status == MX_OK; ++run.run) {
         status = mx_kmeans_seed_(&w, X, trial.centers, mx_model_restart_seed_(cfg->seed, run.run));
         if (status == MX_OK) status = mx_kmeans_lloyd_(&trial, &w, X, cfg, &run);
-        if (status != MX_OK || !(trial.inertia < model->inertia)) continue;
+        /* Run 0 is always kept, so an infinite inertia cannot leave the model unset. */
+        if (status != MX_OK || (run.run > 0 && !(trial.inertia < model->inertia))) continue;
         memcpy(model->centers, trial.centers, cfg->k * d * sizeof(float));
         model->inertia = trial.inertia;
         model->n_iter = trial.n_iter;
+        model->converged = trial.converged;
         if (labels != NULL) memcpy(labels, w.labels, n * sizeof(int32_t));
     }
     mx_kmeans_work_free_(&w);
     mx_kmeans_free(&trial);
     if (status != MX_OK) return mx_error_set(err, status, "k-means fit: %s", mx_strerror(status));
-    return MX_OK;
+    return mx_kmeans_check_inertia_(model, err);
 }
 
 mx_status mx_kmeans_predict(const mx_kmeans *model, const float *X, size_t n, int32_t *labels,
