@@ -115,9 +115,9 @@ static void act_register_activations(size_t rows, size_t cols) {
         while (strcmp(act_limits[l].name, act_ops[o].name) != 0) ++l;
         act_case *c = bench_alloc(sizeof *c);
         *c = (act_case){.n = n, .in = bench_floats(n), .dy = bench_floats(n), .out = bench_floats(n)};
-        bench_rng r = bench_rng_seed(600 + o);
-        bench_fill_uniform(&r, c->in, n, act_limits[l].lo, act_limits[l].hi);
-        bench_fill_normal(&r, c->dy, n, 0.0, 1.0);
+        mx_test_rng r = mx_test_rng_seed(600 + o);
+        mx_test_fill_uniform(&r, c->in, n, act_limits[l].lo, act_limits[l].hi);
+        mx_test_fill_normal(&r, c->dy, n, 0.0, 1.0);
         for (int isa = 0; isa < MX_ISA_COUNT; ++isa) {
             if (act_relu_table[isa] == NULL) continue;
             act_bench *b = bench_alloc(sizeof *b);
@@ -176,9 +176,9 @@ static void act_register_loss(int bce, size_t N, size_t D) {
     *c = (loss_case){.N = N, .D = D, .bce = bce, .Z = bench_floats(N * D), .T = bench_floats(N * D),
                      .loss = bench_floats(N), .grad = bench_floats(N * D),
                      .want_loss = bench_doubles(N), .want_grad = bench_doubles(N * D)};
-    bench_rng r = bench_rng_seed(700 + (uint64_t)bce);
-    bench_fill_normal(&r, c->Z, N * D, 0.0, bce ? 3.0 : 1.0); /* logits / reconstructions */
-    bench_fill_uniform(&r, c->T, N * D, 0.0, 1.0);             /* pixel intensities */
+    mx_test_rng r = mx_test_rng_seed(700 + (uint64_t)bce);
+    mx_test_fill_normal(&r, c->Z, N * D, 0.0, bce ? 3.0 : 1.0); /* logits / reconstructions */
+    mx_test_fill_uniform(&r, c->T, N * D, 0.0, 1.0);             /* pixel intensities */
     if (bce) mx_ref_bce_logits(N, D, c->Z, D, c->T, D, c->want_loss, c->want_grad);
     else mx_ref_mse(N, D, c->Z, D, c->T, D, c->want_loss, c->want_grad);
     char shape[64];
@@ -245,11 +245,11 @@ static void act_register_adam(size_t n) {
     c->n = n;
     c->want = bench_doubles(n);
     c->bound = bench_doubles(n);
-    bench_rng r = bench_rng_seed(800);
-    bench_fill_normal(&r, c->param0, n, 0.0, 0.05);
-    bench_fill_normal(&r, c->grad, n, 0.0, 0.01);
-    bench_fill_normal(&r, c->m0, n, 0.0, 0.001);
-    bench_fill_uniform(&r, c->v0, n, 0.0, 1e-4);
+    mx_test_rng r = mx_test_rng_seed(800);
+    mx_test_fill_normal(&r, c->param0, n, 0.0, 0.05);
+    mx_test_fill_normal(&r, c->grad, n, 0.0, 0.01);
+    mx_test_fill_normal(&r, c->m0, n, 0.0, 0.001);
+    mx_test_fill_uniform(&r, c->v0, n, 0.0, 1e-4);
     for (size_t i = 0; i < n; ++i) {
         double param1, m1, v1;
         mx_ref_adam_terms terms;

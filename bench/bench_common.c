@@ -12,36 +12,6 @@
 double bench_gamma(double n) { return n * BENCH_U / (1.0 - n * BENCH_U); }
 
 /* ---- inputs ---------------------------------------------------------------- */
-bench_rng bench_rng_seed(uint64_t seed) {
-    bench_rng r = {seed};
-    return r;
-}
-
-static uint64_t bench_next_u64_(bench_rng *r) {
-    uint64_t z = (r->state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-double bench_uniform(bench_rng *r, double lo, double hi) {
-    return lo + (hi - lo) * ((double)(bench_next_u64_(r) >> 11) * 0x1p-53);
-}
-
-/* Box-Muller; u1 in (0, 1] so the log is finite. */
-double bench_normal(bench_rng *r) {
-    double u1 = 1.0 - bench_uniform(r, 0.0, 1.0), u2 = bench_uniform(r, 0.0, 1.0);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
-void bench_fill_uniform(bench_rng *r, float *x, size_t n, double lo, double hi) {
-    for (size_t i = 0; i < n; ++i) x[i] = (float)bench_uniform(r, lo, hi);
-}
-
-void bench_fill_normal(bench_rng *r, float *x, size_t n, double mean, double sd) {
-    for (size_t i = 0; i < n; ++i) x[i] = (float)(mean + sd * bench_normal(r));
-}
-
 void *bench_alloc(size_t bytes) {
     size_t rounded = (bytes + 63) / 64 * 64;
     void *p = aligned_alloc(64, rounded > 0 ? rounded : 64);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "cbench.h"
+#include "testrng.h"
 
 #define BENCH_U 0x1p-24 /* float unit roundoff */
 
@@ -27,13 +28,7 @@
 double bench_gamma(double n);
 
 /* ---- inputs ---------------------------------------------------------------- */
-/* splitmix64 stream: the same inputs on every machine and every run. */
-typedef struct { uint64_t state; } bench_rng;
-bench_rng bench_rng_seed(uint64_t seed);
-double bench_uniform(bench_rng *r, double lo, double hi);
-double bench_normal(bench_rng *r);
-void bench_fill_uniform(bench_rng *r, float *x, size_t n, double lo, double hi);
-void bench_fill_normal(bench_rng *r, float *x, size_t n, double mean, double sd);
+/* Deterministic inputs: tests/testrng.h (mx_test_rng, shared with the tests). */
 
 /* 64-byte aligned, zeroed; exits with a message when memory runs out (the
  * benchmark program cannot go on without its inputs). Inputs live as long

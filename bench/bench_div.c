@@ -62,10 +62,10 @@ typedef struct {
     mx_isa isa;
 } div_bench;
 
-static void div_fill_probabilities(bench_rng *r, float *p, size_t n, size_t d) {
+static void div_fill_probabilities(mx_test_rng *r, float *p, size_t n, size_t d) {
     for (size_t i = 0; i < n; ++i) {
         double sum = 0.0;
-        for (size_t j = 0; j < d; ++j) sum += p[i * d + j] = (float)bench_uniform(r, 0.01, 1.0);
+        for (size_t j = 0; j < d; ++j) sum += p[i * d + j] = (float)mx_test_uniform(r, 0.01, 1.0);
         for (size_t j = 0; j < d; ++j) p[i * d + j] = (float)(p[i * d + j] / sum);
     }
 }
@@ -74,23 +74,23 @@ static div_case *div_case_new(size_t n, size_t d, uint64_t seed) {
     const size_t k = DIV_COMPONENTS;
     div_case *c = bench_alloc(sizeof *c);
     *c = (div_case){.n = n, .d = d, .k = k};
-    bench_rng r = bench_rng_seed(seed);
+    mx_test_rng r = mx_test_rng_seed(seed);
     float **gauss[] = {&c->m1, &c->lv1, &c->m2, &c->lv2};
     for (size_t i = 0; i < 4; ++i) {
         *gauss[i] = bench_floats(n * d);
-        if (i % 2 == 0) bench_fill_normal(&r, *gauss[i], n * d, 0.0, 1.0);
-        else bench_fill_uniform(&r, *gauss[i], n * d, -1.0, 1.0);
+        if (i % 2 == 0) mx_test_fill_normal(&r, *gauss[i], n * d, 0.0, 1.0);
+        else mx_test_fill_uniform(&r, *gauss[i], n * d, -1.0, 1.0);
     }
     c->mu = bench_floats(k * d);
     c->lvar = bench_floats(k * d);
-    bench_fill_normal(&r, c->mu, k * d, 0.0, 1.0);
-    bench_fill_uniform(&r, c->lvar, k * d, -1.0, 1.0);
+    mx_test_fill_normal(&r, c->mu, k * d, 0.0, 1.0);
+    mx_test_fill_uniform(&r, c->lvar, k * d, -1.0, 1.0);
     c->p = bench_floats(n * d);
     c->q = bench_floats(n * d);
     div_fill_probabilities(&r, c->p, n, d);
     div_fill_probabilities(&r, c->q, n, d);
     c->eps = bench_floats(DIV_SAMPLES * d);
-    bench_fill_normal(&r, c->eps, DIV_SAMPLES * d, 0.0, 1.0);
+    mx_test_fill_normal(&r, c->eps, DIV_SAMPLES * d, 0.0, 1.0);
     c->out = bench_floats(n * k);
     c->se = bench_floats(n);
     size_t mixture = mx_kl_diag_gauss_to_mixture_f32_workspace_size(k, d);

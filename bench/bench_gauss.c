@@ -46,11 +46,11 @@ typedef struct {
 } gauss_bench;
 
 /* Lower Cholesky factors of K random SPD matrices R R^T / D + I. */
-static void gauss_random_chol(bench_rng *r, size_t K, size_t D, float *chol) {
+static void gauss_random_chol(mx_test_rng *r, size_t K, size_t D, float *chol) {
     float *R = bench_floats(D * D);
     for (size_t k = 0; k < K; ++k) {
         float *S = chol + k * D * D;
-        bench_fill_normal(r, R, D * D, 0.0, 1.0);
+        mx_test_fill_normal(r, R, D * D, 0.0, 1.0);
         for (size_t i = 0; i < D; ++i)
             for (size_t j = 0; j < D; ++j) {
                 double s = i == j ? 1.0 : 0.0;
@@ -77,15 +77,15 @@ static gauss_case *gauss_case_new(gauss_kind kind, size_t N, size_t K, size_t D,
     gauss_case *c = bench_alloc(sizeof *c);
     *c = (gauss_case){.kind = kind, .N = N, .K = K, .D = D,
                       .work_bytes = gauss_work_bytes(kind, K, D)};
-    bench_rng r = bench_rng_seed(seed);
+    mx_test_rng r = mx_test_rng_seed(seed);
     c->X = bench_floats(N * D);
     c->mu = bench_floats(K * D);
     c->var = bench_floats(K * D);
     c->logw = bench_floats(K);
     c->out = bench_floats(N * K);
-    bench_fill_normal(&r, c->X, N * D, 0.0, 1.0);
-    bench_fill_normal(&r, c->mu, K * D, 0.0, 1.0);
-    bench_fill_uniform(&r, c->var, K * D, 0.5, 2.0);
+    mx_test_fill_normal(&r, c->X, N * D, 0.0, 1.0);
+    mx_test_fill_normal(&r, c->mu, K * D, 0.0, 1.0);
+    mx_test_fill_uniform(&r, c->var, K * D, 0.5, 2.0);
     for (size_t k = 0; k < K; ++k) c->logw[k] = (float)-log((double)K);
     if (kind == GAUSS_FULL) {
         c->chol = bench_floats(K * D * D);

@@ -47,12 +47,12 @@ static gemm_case *gemm_case_new(mx_op op_a, mx_op op_b, size_t M, size_t N, size
     gemm_case *c = bench_alloc(sizeof *c);
     *c = (gemm_case){.op_a = op_a, .op_b = op_b, .M = M, .N = N, .K = K,
                      .lda = op_a == MX_OP_N ? K : M, .ldb = op_b == MX_OP_N ? N : K};
-    bench_rng r = bench_rng_seed(seed);
+    mx_test_rng r = mx_test_rng_seed(seed);
     c->A = bench_floats(M * K);
     c->B = bench_floats(K * N);
     c->C = bench_floats(M * N);
-    bench_fill_uniform(&r, c->A, M * K, -1.0, 1.0);
-    bench_fill_uniform(&r, c->B, K * N, -1.0, 1.0);
+    mx_test_fill_uniform(&r, c->A, M * K, -1.0, 1.0);
+    mx_test_fill_uniform(&r, c->B, K * N, -1.0, 1.0);
     return c;
 }
 

@@ -105,8 +105,8 @@ static void lse_body(cbench_state *st, void *ctx) {
 static void lse_register_case(size_t N, size_t K, uint64_t seed) {
     lse_case *c = bench_alloc(sizeof *c);
     *c = (lse_case){.N = N, .K = K, .X = bench_floats(N * K)};
-    bench_rng r = bench_rng_seed(seed);
-    bench_fill_normal(&r, c->X, N * K, 0.0, 4.0); /* log-likelihood-like spread */
+    mx_test_rng r = mx_test_rng_seed(seed);
+    mx_test_fill_normal(&r, c->X, N * K, 0.0, 4.0); /* log-likelihood-like spread */
     char shape[64];
     snprintf(shape, sizeof shape, "%zux%zu", N, K);
     for (int op = 0; op < LSE_OPS; ++op)

@@ -87,11 +87,11 @@ static void vm_body(cbench_state *st, void *ctx) {
 static vm_case *vm_case_new(size_t n, vm_fn fn, uint64_t seed) {
     vm_case *c = bench_alloc(sizeof *c);
     *c = (vm_case){.n = n, .x = bench_floats(n), .y = bench_floats(n)};
-    bench_rng r = bench_rng_seed(seed);
+    mx_test_rng r = mx_test_rng_seed(seed);
     if (fn == VM_EXP) {
-        bench_fill_uniform(&r, c->x, n, -87.0, 88.0); /* the normal-result range */
+        mx_test_fill_uniform(&r, c->x, n, -87.0, 88.0); /* the normal-result range */
     } else {
-        for (size_t i = 0; i < n; ++i) c->x[i] = (float)exp(bench_uniform(&r, -80.0, 80.0));
+        for (size_t i = 0; i < n; ++i) c->x[i] = (float)exp(mx_test_uniform(&r, -80.0, 80.0));
     }
     return c;
 }
@@ -120,8 +120,8 @@ void bench_register_vmath(void) {
 void bench_register_exp_alone(const char *shape, size_t n) {
     vm_case *c = bench_alloc(sizeof *c);
     *c = (vm_case){.n = n, .x = bench_floats(n), .y = bench_floats(n)};
-    bench_rng r = bench_rng_seed(400 + n);
-    bench_fill_normal(&r, c->x, n, 0.0, 4.0);
+    mx_test_rng r = mx_test_rng_seed(400 + n);
+    mx_test_fill_normal(&r, c->x, n, 0.0, 4.0);
     for (size_t i = 0; i < sizeof vm_impls / sizeof vm_impls[0]; ++i)
         if (vm_impls[i].fn == VM_EXP && strncmp(vm_impls[i].impl, "sleef_u10", 9) == 0)
             vm_register("lse", "exp_alone", shape, c, &vm_impls[i]);

@@ -6,7 +6,7 @@ Run with Debian's Python (scikit-learn 1.2, SciPy 1.10):
 and paste the two printed tables over the ones in tests/test_metrics.c.
 Not run by CI: the C tests carry the numbers it printed.
 
-Inputs are not pasted: both sides draw them from testutil.c's splitmix64
+Inputs are not pasted: both sides draw them from testrng.c's splitmix64
 stream (mx_test_rng_seed / mx_test_next_u64), reproduced here bit for bit,
 with the recipes that test_metrics.c documents beside its tables.
 """

@@ -17,7 +17,7 @@ static const double TOLERANCE = 1e-9; /* absolute, for every metric and total */
  * SciPy 1.10.1): NMI from normalized_mutual_info_score, ARI from
  * adjusted_rand_score, ACC from linear_sum_assignment(-contingency_matrix),
  * purity from the contingency matrix's column maxima. Inputs come from the
- * splitmix64 stream of testutil.c, which the script reproduces, by the
+ * splitmix64 stream of testrng.c, which the script reproduces, by the
  * recipes of noisy_labels() and cost_matrix() below. */
 enum { ACC, NMI_ARITHMETIC, NMI_GEOMETRIC, NMI_MAX, NMI_MIN, ARI, PURITY, N_VALUES };
 

@@ -15,18 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "testrng.h"
+
 /* The shape sweep the Foundation issue asks for; large shapes are separate. */
 extern const size_t mx_test_sizes[];
 extern const size_t mx_test_sizes_count;
-
-/* ---- deterministic inputs ------------------------------------------------ */
-typedef struct { uint64_t state; } mx_test_rng;
-mx_test_rng mx_test_rng_seed(uint64_t seed);
-uint64_t mx_test_next_u64(mx_test_rng *r);
-double mx_test_uniform(mx_test_rng *r, double lo, double hi);  /* [lo, hi) */
-double mx_test_normal(mx_test_rng *r);                          /* N(0, 1)  */
-void mx_test_fill_uniform(mx_test_rng *r, float *x, size_t n, double lo, double hi);
-void mx_test_fill_normal(mx_test_rng *r, float *x, size_t n, double mean, double sd);
 
 /* Checked allocation; aborts the test (not the process) on failure. Memory is
  * 64-byte aligned so vector loads see both aligned and, through offsets,
