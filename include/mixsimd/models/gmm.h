@@ -577,12 +577,20 @@ static mx_status mx_gmm_check_model_(const mx_gmm *model, const float *X, size_t
     return mx_model_check_data_(X, n, model->d, "GMM data", err);
 }
 
-mx_status mx_gmm_init_params(mx_gmm *model, const float *X, size_t n, size_t d, const mx_gmm_config *cfg,
-                             mx_error *err) {
+/* What fitting from scratch checks first: the data, the configuration, and
+ * a model of the configured shape. */
+static mx_status mx_gmm_start_fit_(mx_gmm *model, const float *X, size_t n, size_t d,
+                                   const mx_gmm_config *cfg, mx_error *err) {
     if (model == NULL) return mx_error_set(err, MX_ERR_ARG, "GMM: no model given");
     mx_status status = mx_model_check_data_(X, n, d, "GMM data", err);
     if (status == MX_OK) status = mx_gmm_check_config_(cfg, n, d, err);
     if (status == MX_OK) status = mx_gmm_create(model, cfg->k, d, cfg->covariance, err);
+    return status;
+}
+
+mx_status mx_gmm_init_params(mx_gmm *model, const float *X, size_t n, size_t d, const mx_gmm_config *cfg,
+                             mx_error *err) {
+    mx_status status = mx_gmm_start_fit_(model, X, n, d, cfg, err);
     if (status != MX_OK) return status;
     mx_gmm_work_ w;
     if ((status = mx_gmm_work_alloc_(&w, n, d, cfg->k, cfg->covariance, 1, err)) != MX_OK) return status;
@@ -619,10 +627,7 @@ static void mx_gmm_copy_(mx_gmm *b, const mx_gmm *a) {
 
 mx_status mx_gmm_fit(mx_gmm *model, const float *X, size_t n, size_t d, const mx_gmm_config *cfg,
                      mx_error *err) {
-    if (model == NULL) return mx_error_set(err, MX_ERR_ARG, "GMM: no model given");
-    mx_status status = mx_model_check_data_(X, n, d, "GMM data", err);
-    if (status == MX_OK) status = mx_gmm_check_config_(cfg, n, d, err);
-    if (status == MX_OK) status = mx_gmm_create(model, cfg->k, d, cfg->covariance, err);
+    mx_status status = mx_gmm_start_fit_(model, X, n, d, cfg, err);
     if (status != MX_OK) return status;
     mx_gmm trial = {0};
     mx_gmm_work_ w;
